@@ -1,0 +1,2 @@
+//! The `sprawl` command line (placeholder until the CLI lands).
+fn main() {}

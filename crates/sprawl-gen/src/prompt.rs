@@ -1,0 +1,1 @@
+//! Prompt interpreter (being written).
