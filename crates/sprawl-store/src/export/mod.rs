@@ -1,0 +1,1 @@
+//! Exports: GLB and PNG maps (being written).
