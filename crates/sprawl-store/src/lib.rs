@@ -1,8 +1,17 @@
 //! # sprawl-store
 //!
 //! Persistence and export for Sprawl worlds:
-//! - the world file: one SQLite file per world (spec, versions, provenance,
-//!   a cache of generated chunks, and a journal of edits over the generated base);
+//! - [`WorldFile`]: the world file, one SQLite file per world (spec, versions,
+//!   provenance, a cache of generated chunks, and a journal of edits over the
+//!   generated base); see [`world_file`];
 //! - [`export`]: GLB (glTF 2.0 binary) of a region and top-down PNG maps.
 
+mod error;
 pub mod export;
+pub mod world_file;
+
+pub use error::StoreError;
+pub use world_file::{
+    APPLICATION_ID, EditCounts, JournalEntry, LoadedChunk, SCHEMA_VERSION, WorldFile, WorldInfo,
+    spec_hash,
+};
