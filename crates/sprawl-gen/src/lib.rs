@@ -17,4 +17,4 @@ mod city;
 pub mod prompt;
 pub mod sketch;
 
-pub use city::{GENERATOR_NAME, GENERATOR_VERSION, generate_chunk};
+pub use city::{ChunkGenerator, GENERATOR_NAME, GENERATOR_VERSION, generate_chunk, spec_hash};

@@ -86,15 +86,25 @@ impl Chunk {
     /// and cache validation). Equal chunks hash equal on every platform.
     pub fn content_hash(&self) -> u64 {
         let mut h = StableHasher::new();
-        h.i64(i64::from(self.coord.x)).i64(i64::from(self.coord.z)).f32(self.size);
+        h.i64(i64::from(self.coord.x))
+            .i64(i64::from(self.coord.z))
+            .f32(self.size);
         h.u64(u64::from(self.terrain.samples));
         for v in &self.terrain.heights {
             h.f32(*v);
         }
         for o in &self.objects {
-            h.u64(u64::from(o.id.local)).str(o.class.name()).u64(u64::from(o.provenance));
+            h.u64(u64::from(o.id.local))
+                .str(o.class.name())
+                .u64(u64::from(o.provenance));
             let t = o.transform;
-            for v in t.translation.to_array().into_iter().chain(t.rotation.to_array()).chain(t.scale.to_array()) {
+            for v in t
+                .translation
+                .to_array()
+                .into_iter()
+                .chain(t.rotation.to_array())
+                .chain(t.scale.to_array())
+            {
                 h.f32(v);
             }
             for p in o.mesh.positions.iter().chain(&o.mesh.normals) {
@@ -112,11 +122,18 @@ impl Chunk {
             hash_shape(&mut h, &o.shape);
         }
         for n in &self.roads.nodes {
-            h.f32(n.position[0]).f32(n.position[1]).f32(n.position[2]).u64(u64::from(n.boundary));
+            h.f32(n.position[0])
+                .f32(n.position[1])
+                .f32(n.position[2])
+                .u64(u64::from(n.boundary));
         }
         for e in &self.roads.edges {
-            h.u64(u64::from(e.from)).u64(u64::from(e.to)).u64(e.class as u64);
-            h.u64(u64::from(e.lanes_forward)).u64(u64::from(e.lanes_backward)).u64(u64::from(e.bridge));
+            h.u64(u64::from(e.from))
+                .u64(u64::from(e.to))
+                .u64(e.class as u64);
+            h.u64(u64::from(e.lanes_forward))
+                .u64(u64::from(e.lanes_backward))
+                .u64(u64::from(e.bridge));
         }
         for p in &self.provenance {
             h.str(&p.generator).str(&p.version).str(&p.inputs_hash);
@@ -130,7 +147,10 @@ fn hash_shape(h: &mut StableHasher, s: &PhysicsShape) {
         PhysicsShape::None => {
             h.u64(0);
         }
-        PhysicsShape::Box { center, half_extents } => {
+        PhysicsShape::Box {
+            center,
+            half_extents,
+        } => {
             h.u64(1);
             for v in center.iter().chain(half_extents) {
                 h.f32(*v);
@@ -151,8 +171,17 @@ fn hash_shape(h: &mut StableHasher, s: &PhysicsShape) {
                 h.u64(u64::from(*i));
             }
         }
-        PhysicsShape::Heightfield { rows, cols, size, heights } => {
-            h.u64(4).u64(u64::from(*rows)).u64(u64::from(*cols)).f32(size[0]).f32(size[1]);
+        PhysicsShape::Heightfield {
+            rows,
+            cols,
+            size,
+            heights,
+        } => {
+            h.u64(4)
+                .u64(u64::from(*rows))
+                .u64(u64::from(*cols))
+                .f32(size[0])
+                .f32(size[1]);
             for v in heights {
                 h.f32(*v);
             }

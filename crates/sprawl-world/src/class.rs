@@ -98,10 +98,13 @@ impl fmt::Display for SemanticClass {
 impl FromStr for SemanticClass {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|c| c.name() == s).ok_or_else(|| {
-            let names: Vec<_> = Self::ALL.iter().map(|c| c.name()).collect();
-            format!("unknown class `{s}`; expected one of: {}", names.join(", "))
-        })
+        Self::ALL
+            .into_iter()
+            .find(|c| c.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Self::ALL.iter().map(|c| c.name()).collect();
+                format!("unknown class `{s}`; expected one of: {}", names.join(", "))
+            })
     }
 }
 

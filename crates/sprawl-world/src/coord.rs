@@ -26,7 +26,10 @@ impl ChunkCoord {
 
     /// World-space minimum corner `(x, z)` in metres.
     pub fn origin(self, size: f32) -> (f64, f64) {
-        (f64::from(self.x) * f64::from(size), f64::from(self.z) * f64::from(size))
+        (
+            f64::from(self.x) * f64::from(size),
+            f64::from(self.z) * f64::from(size),
+        )
     }
 
     /// Chebyshev distance in chunks.
@@ -67,7 +70,12 @@ pub struct Region {
 impl Region {
     /// A region from two corners in any order.
     pub fn new(xa: f32, za: f32, xb: f32, zb: f32) -> Self {
-        Self { x0: xa.min(xb), z0: za.min(zb), x1: xa.max(xb), z1: za.max(zb) }
+        Self {
+            x0: xa.min(xb),
+            z0: za.min(zb),
+            x1: xa.max(xb),
+            z1: za.max(zb),
+        }
     }
 
     /// Width along X (metres).
@@ -107,8 +115,14 @@ mod tests {
 
     #[test]
     fn containing_handles_negatives() {
-        assert_eq!(ChunkCoord::containing(-0.1, 0.0, 128.0), ChunkCoord::new(-1, 0));
-        assert_eq!(ChunkCoord::containing(128.0, 127.9, 128.0), ChunkCoord::new(1, 0));
+        assert_eq!(
+            ChunkCoord::containing(-0.1, 0.0, 128.0),
+            ChunkCoord::new(-1, 0)
+        );
+        assert_eq!(
+            ChunkCoord::containing(128.0, 127.9, 128.0),
+            ChunkCoord::new(1, 0)
+        );
     }
 
     #[test]

@@ -69,12 +69,24 @@ impl Edit {
             Self::Add { object, .. } => {
                 object.transform.is_finite() && object.mesh.validate().is_ok()
             }
-            Self::DynamicState { transform, linear_velocity, angular_velocity, .. } => {
+            Self::DynamicState {
+                transform,
+                linear_velocity,
+                angular_velocity,
+                ..
+            } => {
                 transform.is_finite()
-                    && linear_velocity.iter().chain(angular_velocity).all(|v| v.is_finite())
+                    && linear_velocity
+                        .iter()
+                        .chain(angular_velocity)
+                        .all(|v| v.is_finite())
             }
         };
-        if ok { Ok(()) } else { Err(EditError::NotFinite(self.object_id())) }
+        if ok {
+            Ok(())
+        } else {
+            Err(EditError::NotFinite(self.object_id()))
+        }
     }
 }
 

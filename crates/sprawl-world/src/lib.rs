@@ -40,5 +40,5 @@ pub use road::{RoadClass, RoadEdge, RoadGraph, RoadNode};
 pub use sketch::{SketchCell, SketchError, SketchLayout};
 pub use spec::{
     Direction, DistrictKind, DistrictMix, Era, HeightProfile, Look, Palette, Season, SpecError,
-    StreetPattern, Terrain, TerrainKind, Water, Weather, WorldSpec, WORLD_SPEC_VERSION,
+    StreetPattern, Terrain, TerrainKind, WORLD_SPEC_VERSION, Water, Weather, WorldSpec,
 };

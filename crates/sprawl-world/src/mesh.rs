@@ -70,7 +70,10 @@ pub struct MeshData {
 impl MeshData {
     /// An empty mesh with a material.
     pub fn new(material: MaterialId) -> Self {
-        Self { material: Some(material), ..Self::default() }
+        Self {
+            material: Some(material),
+            ..Self::default()
+        }
     }
 
     /// Number of vertices.
@@ -103,7 +106,8 @@ impl MeshData {
         for k in 1..4 {
             self.push_vertex(corners[k], n, uvs[k]);
         }
-        self.indices.extend_from_slice(&[base, base + 1, base + 2, base, base + 2, base + 3]);
+        self.indices
+            .extend_from_slice(&[base, base + 1, base + 2, base, base + 2, base + 3]);
     }
 
     /// Appends another mesh's geometry (material of `self` is kept).
@@ -142,8 +146,11 @@ impl MeshData {
                 self.uvs.len()
             ));
         }
-        if self.indices.len() % 3 != 0 {
-            return Err(format!("{} indices is not a whole number of triangles", self.indices.len()));
+        if !self.indices.len().is_multiple_of(3) {
+            return Err(format!(
+                "{} indices is not a whole number of triangles",
+                self.indices.len()
+            ));
         }
         if let Some(bad) = self.indices.iter().find(|&&i| i as usize >= n) {
             return Err(format!("index {bad} out of range for {n} vertices"));
@@ -166,7 +173,12 @@ mod tests {
     fn quad_and_validation() {
         let mut m = MeshData::new(MaterialId::of(MaterialKind::Wall));
         m.push_quad(
-            [[0.0, 0.0, 0.0], [1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 1.0, 0.0]],
+            [
+                [0.0, 0.0, 0.0],
+                [1.0, 0.0, 0.0],
+                [1.0, 1.0, 0.0],
+                [0.0, 1.0, 0.0],
+            ],
             [0.0, 0.0, 1.0],
             [[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]],
         );

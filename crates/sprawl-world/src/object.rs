@@ -55,7 +55,10 @@ pub struct ObjectIdParseError {
 impl FromStr for ObjectId {
     type Err = ObjectIdParseError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = |reason| ObjectIdParseError { input: s.to_owned(), reason };
+        let err = |reason| ObjectIdParseError {
+            input: s.to_owned(),
+            reason,
+        };
         let mut parts = s.trim().split(':');
         let (Some(x), Some(z), Some(l), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
@@ -85,19 +88,30 @@ pub struct Transform {
 
 impl Default for Transform {
     fn default() -> Self {
-        Self { translation: Vec3::ZERO, rotation: Quat::IDENTITY, scale: Vec3::ONE }
+        Self {
+            translation: Vec3::ZERO,
+            rotation: Quat::IDENTITY,
+            scale: Vec3::ONE,
+        }
     }
 }
 
 impl Transform {
     /// A pure translation.
     pub fn from_translation(t: Vec3) -> Self {
-        Self { translation: t, ..Self::default() }
+        Self {
+            translation: t,
+            ..Self::default()
+        }
     }
 
     /// Translation plus a rotation of `yaw` radians about +Y.
     pub fn from_translation_yaw(t: Vec3, yaw: f32) -> Self {
-        Self { translation: t, rotation: Quat::from_rotation_y(yaw), scale: Vec3::ONE }
+        Self {
+            translation: t,
+            rotation: Quat::from_rotation_y(yaw),
+            scale: Vec3::ONE,
+        }
     }
 
     /// Maps a local point to the world.
@@ -175,7 +189,15 @@ mod tests {
         let id = ObjectId::new(ChunkCoord::new(-3, 7), 0x0a3f_9c21);
         assert_eq!(id.to_string(), "-3:7:0a3f9c21");
         assert_eq!(id.to_string().parse::<ObjectId>(), Ok(id));
-        for bad in ["", "1:2", "1:2:3:4", "a:2:ff", "1:b:ff", "1:2:xyz", "1:2:123456789"] {
+        for bad in [
+            "",
+            "1:2",
+            "1:2:3:4",
+            "a:2:ff",
+            "1:b:ff",
+            "1:2:xyz",
+            "1:2:123456789",
+        ] {
             assert!(bad.parse::<ObjectId>().is_err(), "{bad} should be rejected");
         }
     }

@@ -42,7 +42,10 @@ impl SketchCell {
     ];
 
     fn code(self) -> char {
-        Self::CODES.iter().find(|(c, _)| *c == self).map_or('.', |(_, ch)| *ch)
+        Self::CODES
+            .iter()
+            .find(|(c, _)| *c == self)
+            .map_or('.', |(_, ch)| *ch)
     }
 
     fn from_code(ch: char) -> Option<Self> {
@@ -96,7 +99,9 @@ impl SketchLayout {
         if fx < 0.0 || fz < 0.0 || fx >= self.width as f32 || fz >= self.height as f32 {
             return None;
         }
-        self.cells.get(fz as usize * self.width as usize + fx as usize).copied()
+        self.cells
+            .get(fz as usize * self.width as usize + fx as usize)
+            .copied()
     }
 
     /// Checks that the cell count matches the size and numbers are finite.
@@ -114,7 +119,9 @@ impl SketchLayout {
             && self.metres_per_pixel > 0.0
             && self.roads.iter().flatten().flatten().all(|v| v.is_finite());
         if !finite {
-            return Err(SketchError::Malformed("non-finite or non-positive number".into()));
+            return Err(SketchError::Malformed(
+                "non-finite or non-positive number".into(),
+            ));
         }
         Ok(())
     }
@@ -164,7 +171,9 @@ fn decode(s: &str) -> Result<Vec<SketchCell>, SketchError> {
         }
     }
     if have_digits {
-        return Err(SketchError::Malformed("count without a cell code at the end".into()));
+        return Err(SketchError::Malformed(
+            "count without a cell code at the end".into(),
+        ));
     }
     Ok(out)
 }
@@ -185,7 +194,15 @@ mod tests {
     #[test]
     fn rle_round_trip_and_errors() {
         use SketchCell::*;
-        let cells = vec![Water, Water, Park, Unspecified, Unspecified, Unspecified, Road];
+        let cells = vec![
+            Water,
+            Water,
+            Park,
+            Unspecified,
+            Unspecified,
+            Unspecified,
+            Road,
+        ];
         let text = encode(&cells);
         assert_eq!(text, "2W1P3.1R");
         assert_eq!(decode(&text), Ok(cells));

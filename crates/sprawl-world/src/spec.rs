@@ -91,7 +91,12 @@ pub struct HeightProfile {
 
 impl Default for HeightProfile {
     fn default() -> Self {
-        Self { min_floors: 1, max_floors: 40, floor_height: 3.2, scale: 1.0 }
+        Self {
+            min_floors: 1,
+            max_floors: 40,
+            floor_height: 3.2,
+            scale: 1.0,
+        }
     }
 }
 
@@ -113,8 +118,13 @@ pub enum DistrictKind {
 
 impl DistrictKind {
     /// Every kind, in a fixed order.
-    pub const ALL: [DistrictKind; 5] =
-        [Self::Downtown, Self::Midrise, Self::Residential, Self::Industrial, Self::Park];
+    pub const ALL: [DistrictKind; 5] = [
+        Self::Downtown,
+        Self::Midrise,
+        Self::Residential,
+        Self::Industrial,
+        Self::Park,
+    ];
 }
 
 /// Relative weights of district kinds (need not sum to 1; at least one > 0).
@@ -135,7 +145,13 @@ pub struct DistrictMix {
 
 impl Default for DistrictMix {
     fn default() -> Self {
-        Self { downtown: 0.2, midrise: 0.3, residential: 0.3, industrial: 0.1, park: 0.1 }
+        Self {
+            downtown: 0.2,
+            midrise: 0.3,
+            residential: 0.3,
+            industrial: 0.1,
+            park: 0.1,
+        }
     }
 }
 
@@ -207,7 +223,11 @@ pub struct Terrain {
 
 impl Default for Terrain {
     fn default() -> Self {
-        Self { kind: TerrainKind::Rolling, relief: 12.0, north_bias: 0.0 }
+        Self {
+            kind: TerrainKind::Rolling,
+            relief: 12.0,
+            north_bias: 0.0,
+        }
     }
 }
 
@@ -298,7 +318,12 @@ pub struct Palette {
 impl Default for Palette {
     fn default() -> Self {
         Self {
-            walls: vec![[0.72, 0.68, 0.62], [0.62, 0.58, 0.55], [0.80, 0.76, 0.70], [0.55, 0.38, 0.30]],
+            walls: vec![
+                [0.72, 0.68, 0.62],
+                [0.62, 0.58, 0.55],
+                [0.80, 0.76, 0.70],
+                [0.55, 0.38, 0.30],
+            ],
             roofs: vec![[0.30, 0.30, 0.32], [0.45, 0.42, 0.40], [0.38, 0.25, 0.20]],
             glass: [0.25, 0.35, 0.45],
             ground: [0.42, 0.38, 0.30],
@@ -307,7 +332,13 @@ impl Default for Palette {
             asphalt: [0.16, 0.16, 0.17],
             paving: [0.55, 0.54, 0.52],
             water: [0.12, 0.30, 0.45],
-            cars: vec![[0.7, 0.1, 0.1], [0.1, 0.2, 0.6], [0.85, 0.85, 0.85], [0.1, 0.1, 0.1], [0.5, 0.5, 0.5]],
+            cars: vec![
+                [0.7, 0.1, 0.1],
+                [0.1, 0.2, 0.6],
+                [0.85, 0.85, 0.85],
+                [0.1, 0.1, 0.1],
+                [0.5, 0.5, 0.5],
+            ],
         }
     }
 }
@@ -370,7 +401,12 @@ pub struct Look {
 
 impl Default for Look {
     fn default() -> Self {
-        Self { time_of_day: 14.0, season: Season::Summer, weather: Weather::Clear, fog: 0.1 }
+        Self {
+            time_of_day: 14.0,
+            season: Season::Summer,
+            weather: Weather::Clear,
+            fog: 0.1,
+        }
     }
 }
 
@@ -378,7 +414,9 @@ impl Default for Look {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum SpecError {
     /// Written by a newer Sprawl.
-    #[error("world spec version {found} is newer than this build supports ({supported}); upgrade Sprawl")]
+    #[error(
+        "world spec version {found} is newer than this build supports ({supported}); upgrade Sprawl"
+    )]
     TooNew {
         /// Version in the file.
         found: u32,
@@ -400,13 +438,19 @@ impl WorldSpec {
     /// nonsense from a file or a backend.
     pub fn validate(&self) -> Result<(), SpecError> {
         if self.version > WORLD_SPEC_VERSION {
-            return Err(SpecError::TooNew { found: self.version, supported: WORLD_SPEC_VERSION });
+            return Err(SpecError::TooNew {
+                found: self.version,
+                supported: WORLD_SPEC_VERSION,
+            });
         }
         let range = |field: &'static str, v: f32, lo: f32, hi: f32| {
             if v.is_finite() && v >= lo && v <= hi {
                 Ok(())
             } else {
-                Err(SpecError::Invalid { field, reason: format!("{v} is not in {lo}..={hi}") })
+                Err(SpecError::Invalid {
+                    field,
+                    reason: format!("{v} is not in {lo}..={hi}"),
+                })
             }
         };
         range("chunk_size", self.chunk_size, 16.0, 1024.0)?;
@@ -416,7 +460,10 @@ impl WorldSpec {
         range("vegetation", self.vegetation, 0.0, 1.0)?;
         range("heights.floor_height", self.heights.floor_height, 2.0, 10.0)?;
         range("heights.scale", self.heights.scale, 0.1, 10.0)?;
-        if self.heights.min_floors == 0 || self.heights.min_floors > self.heights.max_floors || self.heights.max_floors > 200 {
+        if self.heights.min_floors == 0
+            || self.heights.min_floors > self.heights.max_floors
+            || self.heights.max_floors > 200
+        {
             return Err(SpecError::Invalid {
                 field: "heights",
                 reason: format!(
@@ -429,7 +476,10 @@ impl WorldSpec {
             range("districts", self.districts.weight(k), 0.0, 1000.0)?;
         }
         if self.districts.total() <= 0.0 {
-            return Err(SpecError::Invalid { field: "districts", reason: "all weights are zero".into() });
+            return Err(SpecError::Invalid {
+                field: "districts",
+                reason: "all weights are zero".into(),
+            });
         }
         range("terrain.relief", self.terrain.relief, 0.0, 500.0)?;
         range("terrain.north_bias", self.terrain.north_bias, -1.0, 1.0)?;
@@ -444,7 +494,10 @@ impl WorldSpec {
         range("look.fog", self.look.fog, 0.0, 1.0)?;
         let p = &self.palette;
         if p.walls.is_empty() || p.roofs.is_empty() || p.cars.is_empty() {
-            return Err(SpecError::Invalid { field: "palette", reason: "walls, roofs and cars need at least one colour".into() });
+            return Err(SpecError::Invalid {
+                field: "palette",
+                reason: "walls, roofs and cars need at least one colour".into(),
+            });
         }
         let colours = p.walls.iter().chain(&p.roofs).chain(&p.cars).chain([
             &p.glass, &p.ground, &p.grass, &p.foliage, &p.asphalt, &p.paving, &p.water,
@@ -455,7 +508,10 @@ impl WorldSpec {
             }
         }
         if let Some(s) = &self.sketch {
-            s.validate().map_err(|e| SpecError::Invalid { field: "sketch", reason: e.to_string() })?;
+            s.validate().map_err(|e| SpecError::Invalid {
+                field: "sketch",
+                reason: e.to_string(),
+            })?;
         }
         Ok(())
     }
@@ -483,13 +539,22 @@ mod tests {
 
     #[test]
     fn rejects_newer_versions_and_bad_ranges() {
-        let mut spec = WorldSpec { version: WORLD_SPEC_VERSION + 1, ..WorldSpec::default() };
+        let mut spec = WorldSpec {
+            version: WORLD_SPEC_VERSION + 1,
+            ..WorldSpec::default()
+        };
         assert!(matches!(spec.validate(), Err(SpecError::TooNew { .. })));
         spec.version = WORLD_SPEC_VERSION;
         spec.density = f32::NAN;
         assert!(spec.validate().is_err());
         spec.density = 0.5;
-        spec.districts = DistrictMix { downtown: 0.0, midrise: 0.0, residential: 0.0, industrial: 0.0, park: 0.0 };
+        spec.districts = DistrictMix {
+            downtown: 0.0,
+            midrise: 0.0,
+            residential: 0.0,
+            industrial: 0.0,
+            park: 0.0,
+        };
         assert!(spec.validate().is_err());
     }
 }

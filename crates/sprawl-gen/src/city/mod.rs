@@ -1,40 +1,180 @@
-//! The procedural city (temporary minimal version while the real one is written).
+//! The procedural city: a chunk is a pure function of
+//! `(WorldSpec, ChunkCoord, GENERATOR_VERSION)`.
+//!
+//! Layout: [`fields`] (ground, water, districts: continuous world functions),
+//! [`network`] (global streets), then per chunk [`terrain`], [`streets`]
+//! (road graph, road and sidewalk meshes, bridges), [`blocks`] (lots,
+//! buildings, parks) and [`props`] (trees, lamps, benches, parked cars).
+//! Nothing here depends on which chunks were generated before, or on which
+//! thread: all randomness is hashed from the seed and a feature key.
 
+mod blocks;
+mod fields;
+mod network;
+mod noise;
+mod props;
+mod shapes;
+mod streets;
+mod terrain;
+
+use fields::Fields;
+use glam::{DVec2, Vec3};
+use network::Network;
 use sprawl_world::hash::StableHasher;
-use sprawl_world::*;
+use sprawl_world::{
+    Chunk, ChunkCoord, MeshData, Object, ObjectId, PhysicsShape, Provenance, Region, SemanticClass,
+    Transform, WorldSpec,
+};
+use std::collections::HashSet;
 
 /// Name recorded in provenance.
 pub const GENERATOR_NAME: &str = "procedural";
-/// Version recorded in provenance; bump it whenever output changes.
-pub const GENERATOR_VERSION: &str = "0.1.0";
+/// Version recorded in provenance and cache keys; bump it whenever output changes.
+pub const GENERATOR_VERSION: &str = "0.2.0";
 
-/// Generates one chunk.
+/// Generates one chunk. Same spec and coordinate → identical chunk, on any
+/// thread, in any order. For many chunks of one spec, [`ChunkGenerator`]
+/// avoids re-hashing the spec each time.
 pub fn generate_chunk(spec: &WorldSpec, coord: ChunkCoord) -> Chunk {
-    let samples = 33;
-    let terrain = Heightfield { samples, size: spec.chunk_size, heights: vec![0.0; (samples * samples) as usize] };
-    let mut mesh = MeshData::new(MaterialId::of(MaterialKind::Wall));
-    let s = 10.0;
-    mesh.push_quad(
-        [[0.0, 0.0, 0.0], [s, 0.0, 0.0], [s, s, 0.0], [0.0, s, 0.0]],
-        [0.0, 0.0, 1.0],
-        [[0.0, 0.0], [s, 0.0], [s, s], [0.0, s]],
-    );
-    let (ox, oz) = coord.origin(spec.chunk_size);
-    let obj = Object {
-        id: ObjectId::new(coord, 1),
-        class: SemanticClass::Building,
-        transform: Transform::from_translation(glam::Vec3::new(ox as f32 + 50.0, 0.0, oz as f32 + 50.0)),
-        shape: PhysicsShape::Box { center: [5.0, 5.0, 0.0], half_extents: [5.0, 5.0, 0.5] },
-        mesh,
-        provenance: 0,
-    };
-    let h = StableHasher::new().u64(spec.seed).i64(coord.x.into()).i64(coord.z.into()).finish();
-    Chunk {
-        coord,
-        size: spec.chunk_size,
-        terrain,
-        objects: vec![obj],
-        roads: RoadGraph::default(),
-        provenance: vec![Provenance::embedded(GENERATOR_NAME, GENERATOR_VERSION, h)],
+    ChunkGenerator::new(spec).generate(coord)
+}
+
+/// A stable hash of a spec (its JSON form), used in provenance and cache keys.
+pub fn spec_hash(spec: &WorldSpec) -> u64 {
+    let json = serde_json::to_string(spec).unwrap_or_default();
+    StableHasher::new().str(&json).finish()
+}
+
+/// Generates chunks of one spec; cheap to share across threads (`&self`).
+pub struct ChunkGenerator<'a> {
+    fields: Fields<'a>,
+    spec_hash: u64,
+}
+
+impl<'a> ChunkGenerator<'a> {
+    /// Prepares generation for `spec` (which should have passed `validate`).
+    pub fn new(spec: &'a WorldSpec) -> Self {
+        Self {
+            fields: Fields::new(spec),
+            spec_hash: spec_hash(spec),
+        }
+    }
+
+    /// Ground height (metres) at world `(x, z)`, as the generator sees it.
+    pub fn ground_height(&self, x: f64, z: f64) -> f64 {
+        self.fields.height(x, z)
+    }
+
+    /// Generates chunk `coord`.
+    pub fn generate(&self, coord: ChunkCoord) -> Chunk {
+        let spec = self.fields.spec;
+        let size = spec.chunk_size;
+        let (ox, oz) = coord.origin(size);
+        let inputs = StableHasher::new()
+            .u64(self.spec_hash)
+            .i64(i64::from(coord.x))
+            .i64(i64::from(coord.z))
+            .str(GENERATOR_VERSION)
+            .finish();
+        let mut out = Builder {
+            coord,
+            origin: DVec2::new(ox, oz),
+            rect: [ox, oz, ox + f64::from(size), oz + f64::from(size)],
+            seed: spec.seed,
+            objects: Vec::with_capacity(256),
+            used: HashSet::with_capacity(256),
+        };
+        let net = Network::new(&self.fields);
+        let area = Region::new(
+            ox as f32,
+            oz as f32,
+            (ox + f64::from(size)) as f32,
+            (oz + f64::from(size)) as f32,
+        );
+        let segs = net.segments_near(area, net.block() * 1.5);
+        let terrain = terrain::generate(&self.fields, &mut out, size);
+        let roads = streets::generate(&self.fields, &segs, &mut out);
+        blocks::generate(&self.fields, &net, &segs, &mut out);
+        props::street_props(&self.fields, &segs, &mut out);
+        Chunk {
+            coord,
+            size,
+            terrain,
+            objects: out.objects,
+            roads,
+            provenance: vec![Provenance::embedded(
+                GENERATOR_NAME,
+                GENERATOR_VERSION,
+                inputs,
+            )],
+        }
+    }
+}
+
+/// Collects a chunk's objects and hands out stable ids.
+pub(crate) struct Builder {
+    coord: ChunkCoord,
+    /// World `(x, z)` of the chunk's north-west corner.
+    origin: DVec2,
+    /// `[x0, z0, x1, z1]` of the chunk (metres).
+    rect: [f64; 4],
+    seed: u64,
+    objects: Vec<Object>,
+    used: HashSet<u32>,
+}
+
+impl Builder {
+    /// Whether a world point belongs to this chunk (half-open on the far edges).
+    pub fn owns(&self, p: DVec2) -> bool {
+        p.x >= self.rect[0] && p.x < self.rect[2] && p.y >= self.rect[1] && p.y < self.rect[3]
+    }
+
+    /// Adds an object whose id derives from `key` (what it is, not when it was made).
+    pub fn push(
+        &mut self,
+        key: u64,
+        class: SemanticClass,
+        transform: Transform,
+        shape: PhysicsShape,
+        mesh: MeshData,
+    ) {
+        let mut local = (sprawl_world::hash::mix64(key ^ self.seed) as u32) & !ObjectId::USER_BIT;
+        while !self.used.insert(local) {
+            local = (local.wrapping_mul(0x9e37_79b9).wrapping_add(1)) & !ObjectId::USER_BIT;
+        }
+        self.objects.push(Object {
+            id: ObjectId::new(self.coord, local),
+            class,
+            transform,
+            shape,
+            mesh,
+            provenance: 0,
+        });
+    }
+
+    /// Chunk-origin transform at height 0, for meshes built in chunk-local metres.
+    pub fn chunk_transform(&self) -> Transform {
+        Transform::from_translation(Vec3::new(self.origin.x as f32, 0.0, self.origin.y as f32))
+    }
+
+    /// A world point relative to the chunk origin, with height `y`.
+    pub fn local(&self, p: DVec2, y: f64) -> Vec3 {
+        Vec3::new(
+            (p.x - self.origin.x) as f32,
+            y as f32,
+            (p.y - self.origin.y) as f32,
+        )
+    }
+}
+
+/// A triangle-mesh physics shape from a render mesh.
+pub(crate) fn trimesh_of(mesh: &MeshData) -> PhysicsShape {
+    PhysicsShape::TriMesh {
+        vertices: mesh.positions.clone(),
+        indices: mesh
+            .indices
+            .chunks_exact(3)
+            .map(|t| [t[0], t[1], t[2]])
+            .collect(),
     }
 }

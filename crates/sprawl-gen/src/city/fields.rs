@@ -1,0 +1,215 @@
+//! World-wide continuous fields: ground height, water and districts.
+//!
+//! Each is a pure function of a world position (metres), never of the
+//! chunk being generated, which is what makes terrain, rivers, coasts and
+//! districts continue across chunk edges without seams.
+
+use super::noise::{fbm, hash2, lerp, smoothstep, unit, unit_n, value2};
+use sprawl_world::{DistrictKind, SketchCell, SketchLayout, TerrainKind, WorldSpec};
+
+/// What kind of water a point is in, for deciding bridges.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WaterKind {
+    /// Dry land.
+    Land,
+    /// River or drawn water: roads cross it on bridges.
+    Crossable,
+    /// Sea or lake: roads stop at the shore.
+    Open,
+}
+
+/// Precomputed constants of the fields for one spec.
+pub struct Fields<'a> {
+    pub spec: &'a WorldSpec,
+    seed: u64,
+    /// Water surface height (metres).
+    pub level: f64,
+    relief: f64,
+    freq: f64,
+    octaves: u32,
+    river_phase: f64,
+    sketch: Option<&'a SketchLayout>,
+}
+
+/// Margin (metres) over which a sketch blends into the procedural world.
+const SKETCH_BLEND: f64 = 48.0;
+
+impl<'a> Fields<'a> {
+    pub fn new(spec: &'a WorldSpec) -> Self {
+        let (freq, octaves, amp) = match spec.terrain.kind {
+            TerrainKind::Flat => (1.0 / 900.0, 2, 0.12),
+            TerrainKind::Rolling => (1.0 / 650.0, 3, 1.0),
+            TerrainKind::Hilly => (1.0 / 420.0, 4, 1.0),
+        };
+        Self {
+            spec,
+            seed: spec.seed,
+            level: f64::from(spec.water.level),
+            relief: f64::from(spec.terrain.relief) * amp,
+            freq,
+            octaves,
+            river_phase: unit(hash2(spec.seed, 77, 0)) * std::f64::consts::TAU,
+            sketch: spec.sketch.as_ref(),
+        }
+    }
+
+    /// Dry-land height before any water is carved (metres).
+    fn land(&self, x: f64, z: f64) -> f64 {
+        let n = 0.5
+            + 0.5
+                * fbm(
+                    self.seed ^ 0x7e44,
+                    x * self.freq,
+                    z * self.freq,
+                    self.octaves,
+                );
+        let b = f64::from(self.spec.terrain.north_bias);
+        let s = smoothstep(-500.0, 500.0, -z);
+        let bias = if b >= 0.0 {
+            (1.0 - b) + b * s
+        } else {
+            (1.0 + b) + (-b) * (1.0 - s)
+        };
+        let hills = if self.spec.terrain.kind == TerrainKind::Hilly {
+            n * n * 1.6
+        } else {
+            n
+        };
+        self.level + 1.6 + self.relief * hills * bias
+    }
+
+    /// Centre of the river at `x` (its z, metres).
+    fn river_z(&self, x: f64) -> f64 {
+        f64::from(self.spec.water.river_offset)
+            + 140.0 * (x / 520.0 + self.river_phase).sin()
+            + 60.0 * value2(self.seed ^ 0x51fe, x / 300.0, 0.5)
+    }
+
+    /// Signed distance into the sea (positive = sea), metres; `None` without a coast.
+    fn coast(&self, x: f64, z: f64) -> Option<f64> {
+        let dir = self.spec.water.coast?;
+        let (dx, dz) = dir.vector();
+        let d = x * f64::from(dx) + z * f64::from(dz) - f64::from(self.spec.water.coast_distance);
+        Some(d + 70.0 * fbm(self.seed ^ 0xc0a5, x / 450.0, z / 450.0, 3))
+    }
+
+    /// Lake membership in `0..=1`.
+    fn lake(&self, x: f64, z: f64) -> f64 {
+        let lakes = f64::from(self.spec.water.lakes);
+        if lakes <= 0.0 {
+            return 0.0;
+        }
+        let n = 0.5 + 0.5 * fbm(self.seed ^ 0x1a4e, x / 700.0, z / 700.0, 2);
+        let th = 0.78 - 0.22 * lakes;
+        smoothstep(th - 0.02, th + 0.03, n)
+    }
+
+    /// Sketch weight at a point (0 outside, 1 well inside) and the cell there.
+    fn sketch_at(&self, x: f64, z: f64) -> Option<(f64, SketchCell)> {
+        let s = self.sketch?;
+        let cell = s.cell_at(x as f32, z as f32)?;
+        let r = s.region();
+        let inside = (x - f64::from(r.x0))
+            .min(f64::from(r.x1) - x)
+            .min(z - f64::from(r.z0))
+            .min(f64::from(r.z1) - z);
+        Some((smoothstep(0.0, SKETCH_BLEND, inside), cell))
+    }
+
+    /// Ground height (metres) at world `(x, z)`.
+    pub fn height(&self, x: f64, z: f64) -> f64 {
+        let land = self.land(x, z);
+        let bed = self.level - 2.5;
+        let mut h = land;
+        if let Some(w) = self.spec.water.river_width {
+            let d = (z - self.river_z(x)).abs() - f64::from(w) * 0.5;
+            h = lerp(bed, h, smoothstep(-2.0, 14.0, d));
+        }
+        if let Some(c) = self.coast(x, z) {
+            h = lerp(h, self.level - 6.0, smoothstep(-40.0, 30.0, c));
+        }
+        let l = self.lake(x, z);
+        if l > 0.0 {
+            h = lerp(h, bed, l);
+        }
+        if let Some((w, cell)) = self.sketch_at(x, z) {
+            let sketched = if cell == SketchCell::Water { bed } else { land };
+            h = lerp(h, sketched, w);
+        }
+        h
+    }
+
+    /// The kind of water at a point (what a road would have to cross).
+    pub fn water(&self, x: f64, z: f64) -> WaterKind {
+        if self.height(x, z) >= self.level {
+            return WaterKind::Land;
+        }
+        let in_sketch = self.sketch_at(x, z).is_some_and(|(w, _)| w > 0.5);
+        if !in_sketch && (self.coast(x, z).is_some_and(|c| c > -20.0) || self.lake(x, z) > 0.5) {
+            WaterKind::Open
+        } else {
+            WaterKind::Crossable
+        }
+    }
+
+    /// Road surface height (metres): on the ground, or on a low deck over water.
+    pub fn road_height(&self, x: f64, z: f64) -> f64 {
+        self.height(x, z).max(self.level + 1.2) + 0.12
+    }
+
+    /// The district at a point: drawn in the sketch, else the nearest
+    /// district seed (a jittered lattice of `district_scale` metres) picks
+    /// a kind by the spec's weights, with downtown drawn to the centre.
+    pub fn district(&self, x: f64, z: f64) -> DistrictKind {
+        if let Some((w, cell)) = self.sketch_at(x, z) {
+            let drawn = match cell {
+                SketchCell::Downtown => Some(DistrictKind::Downtown),
+                SketchCell::Midrise => Some(DistrictKind::Midrise),
+                SketchCell::Residential => Some(DistrictKind::Residential),
+                SketchCell::Industrial => Some(DistrictKind::Industrial),
+                SketchCell::Park => Some(DistrictKind::Park),
+                _ => None,
+            };
+            if let Some(k) = drawn.filter(|_| w > 0.0) {
+                return k;
+            }
+        }
+        let s = f64::from(self.spec.district_scale);
+        let (ci, cj) = ((x / s).floor() as i64, (z / s).floor() as i64);
+        let mut best = (f64::MAX, 0u64, 0.0);
+        for dj in -1..=1 {
+            for di in -1..=1 {
+                let (i, j) = (ci + di, cj + dj);
+                let h = hash2(self.seed ^ 0xd157, i, j);
+                let px = (i as f64 + 0.15 + 0.7 * unit_n(h, 1)) * s;
+                let pz = (j as f64 + 0.15 + 0.7 * unit_n(h, 2)) * s;
+                let d = (px - x).powi(2) + (pz - z).powi(2);
+                if d < best.0 {
+                    best = (d, h, (px * px + pz * pz).sqrt());
+                }
+            }
+        }
+        let (_, h, r) = best;
+        let mix = &self.spec.districts;
+        let central = (-(r / 1500.0).powi(2)).exp();
+        let weights = [
+            mix.downtown * (0.3 + 2.5 * central) as f32,
+            mix.midrise,
+            mix.residential * (0.6 + 0.8 * (1.0 - central)) as f32,
+            mix.industrial * (0.5 + (1.0 - central)) as f32,
+            mix.park,
+        ];
+        let total: f32 = weights.iter().sum();
+        if total <= 0.0 {
+            return DistrictKind::Midrise;
+        }
+        let mut pick = unit_n(h, 3) as f32 * total;
+        for (k, w) in DistrictKind::ALL.iter().zip(weights) {
+            if pick < w {
+                return *k;
+            }
+            pick -= w;
+        }
+        DistrictKind::Midrise
+    }
+}

@@ -1,0 +1,437 @@
+//! The global street network: every road segment near a chunk, as a pure
+//! function of the spec, before the chunk clips it.
+//!
+//! Streets sit on a lattice of blocks (`block_size` apart, offset by half a
+//! block so they rarely fall on chunk edges). The pattern moves and thins the
+//! lattice (organic) or adds avenues and rings around the centre (radial).
+//! A sketch replaces the lattice inside its rectangle with its traced roads,
+//! joined to the lattice by a ring road along the sketch border.
+
+use super::fields::{Fields, WaterKind};
+use super::noise::{hash_key, unit, unit_n};
+use glam::DVec2;
+use sprawl_world::{Region, RoadClass, StreetPattern};
+
+/// One straight road segment of the global network, endpoints in a canonical
+/// order (lexicographic) so that every chunk computes the same crossings.
+#[derive(Debug, Clone, Copy)]
+pub struct Seg {
+    pub a: DVec2,
+    pub b: DVec2,
+    pub class: RoadClass,
+    /// Stable key of the segment (ids of its objects derive from it).
+    pub key: u64,
+}
+
+impl Seg {
+    fn new(p: DVec2, q: DVec2, class: RoadClass, key: u64) -> Self {
+        let (a, b) = if (p.x, p.y) <= (q.x, q.y) {
+            (p, q)
+        } else {
+            (q, p)
+        };
+        Self { a, b, class, key }
+    }
+
+    pub fn len(&self) -> f64 {
+        (self.b - self.a).length()
+    }
+
+    pub fn at(&self, t: f64) -> DVec2 {
+        self.a + (self.b - self.a) * t
+    }
+
+    /// Distance (metres) from `p` to the segment.
+    pub fn distance(&self, p: DVec2) -> f64 {
+        let d = self.b - self.a;
+        let l2 = d.length_squared();
+        let t = if l2 > 0.0 {
+            ((p - self.a).dot(d) / l2).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        (self.a + d * t - p).length()
+    }
+}
+
+/// Width of the paved carriageway (metres): lanes plus, on local streets, a
+/// 2.2 m parking lane each side.
+pub fn surface_width(class: RoadClass) -> f64 {
+    f64::from(class.width()) + if class == RoadClass::Local { 4.4 } else { 0.0 }
+}
+
+/// Sidewalk width (metres) beside every road.
+pub const SIDEWALK: f64 = 2.5;
+
+/// The street layout of a world.
+pub struct Network<'a> {
+    fields: &'a Fields<'a>,
+    seed: u64,
+    block: f64,
+    arterial_every: i64,
+    pattern: StreetPattern,
+    sketch: Option<Region>,
+    /// Whether any water could stop a road (sea or lakes), to skip sampling when not.
+    open_water: bool,
+}
+
+const TAG_H: u64 = 1;
+const TAG_V: u64 = 2;
+const TAG_SPOKE: u64 = 3;
+const TAG_RING: u64 = 4;
+const TAG_SKETCH: u64 = 5;
+const TAG_BORDER: u64 = 6;
+const TAG_JITTER: u64 = 7;
+const TAG_DROP: u64 = 8;
+
+impl<'a> Network<'a> {
+    pub fn new(fields: &'a Fields<'a>) -> Self {
+        let spec = fields.spec;
+        let block = f64::from(spec.block_size);
+        Self {
+            fields,
+            seed: spec.seed,
+            block,
+            arterial_every: ((520.0 / block).round() as i64).max(2),
+            pattern: spec.streets,
+            sketch: spec.sketch.as_ref().map(|s| s.region()),
+            open_water: spec.water.coast.is_some() || spec.water.lakes > 0.0,
+        }
+    }
+
+    /// Block size (metres).
+    pub fn block(&self) -> f64 {
+        self.block
+    }
+
+    /// World position of lattice node `(i, j)`.
+    pub fn node(&self, i: i64, j: i64) -> DVec2 {
+        let base = DVec2::new((i as f64 + 0.5) * self.block, (j as f64 + 0.5) * self.block);
+        if self.pattern == StreetPattern::Organic {
+            let h = hash_key(self.seed, TAG_JITTER, i, j);
+            let amp = 0.22 * self.block;
+            base + DVec2::new(
+                (unit_n(h, 1) * 2.0 - 1.0) * amp,
+                (unit_n(h, 2) * 2.0 - 1.0) * amp,
+            )
+        } else {
+            base
+        }
+    }
+
+    /// The lattice edge from `(i, j)` east (`vertical = false`) or south
+    /// (`vertical = true`), or `None` where the pattern leaves it out.
+    pub fn lattice_edge(&self, i: i64, j: i64, vertical: bool) -> Option<Seg> {
+        let (tag, line) = if vertical { (TAG_V, i) } else { (TAG_H, j) };
+        let arterial = line.rem_euclid(self.arterial_every) == 0;
+        let key = hash_key(self.seed, tag, i, j);
+        if self.pattern == StreetPattern::Organic
+            && !arterial
+            && unit(hash_key(self.seed, TAG_DROP ^ tag, i, j)) < 0.16
+        {
+            return None;
+        }
+        let class = if arterial {
+            RoadClass::Arterial
+        } else {
+            RoadClass::Local
+        };
+        let q = if vertical {
+            self.node(i, j + 1)
+        } else {
+            self.node(i + 1, j)
+        };
+        Some(Seg::new(self.node(i, j), q, class, key))
+    }
+
+    /// Whether a road segment runs into open water (sea, lake) and must be left out.
+    fn drowned(&self, s: &Seg) -> bool {
+        if !self.open_water {
+            return false;
+        }
+        let n = (s.len() / 8.0).ceil().max(1.0) as u32;
+        (0..=n).any(|k| {
+            let p = s.at(f64::from(k) / f64::from(n));
+            self.fields.water(p.x, p.y) == WaterKind::Open
+        })
+    }
+
+    /// Every network segment that comes within `margin` metres of `area`.
+    pub fn segments_near(&self, area: Region, margin: f64) -> Vec<Seg> {
+        let (x0, z0) = (f64::from(area.x0) - margin, f64::from(area.z0) - margin);
+        let (x1, z1) = (f64::from(area.x1) + margin, f64::from(area.z1) + margin);
+        let near = |s: &Seg| {
+            s.a.x.min(s.b.x) <= x1
+                && s.a.x.max(s.b.x) >= x0
+                && s.a.y.min(s.b.y) <= z1
+                && s.a.y.max(s.b.y) >= z0
+        };
+        let mut procedural = Vec::new();
+        let i0 = (x0 / self.block).floor() as i64 - 2;
+        let i1 = (x1 / self.block).ceil() as i64 + 1;
+        let j0 = (z0 / self.block).floor() as i64 - 2;
+        let j1 = (z1 / self.block).ceil() as i64 + 1;
+        for j in j0..=j1 {
+            for i in i0..=i1 {
+                for vertical in [false, true] {
+                    if let Some(s) = self.lattice_edge(i, j, vertical).filter(near) {
+                        procedural.push(s);
+                    }
+                }
+            }
+        }
+        if self.pattern == StreetPattern::Radial {
+            self.radial(&mut procedural, x0, z0, x1, z1);
+            procedural.retain(near);
+        }
+        let mut out = Vec::with_capacity(procedural.len() + 8);
+        for s in procedural {
+            match self.sketch {
+                Some(r) => out.extend(subtract_rect(&s, r).into_iter().filter(near)),
+                None => out.push(s),
+            }
+        }
+        if let Some(r) = self.sketch {
+            self.sketch_roads(&mut out, r);
+            out.retain(near);
+        }
+        out.retain(|s| s.len() > 0.01 && !self.drowned(s));
+        out
+    }
+
+    /// Avenues from the centre and ring roads around it.
+    fn radial(&self, out: &mut Vec<Seg>, x0: f64, z0: f64, x1: f64, z1: f64) {
+        let far = [x0.abs(), x1.abs()]
+            .into_iter()
+            .fold(0.0, f64::max)
+            .hypot([z0.abs(), z1.abs()].into_iter().fold(0.0, f64::max));
+        let near_x = if x0 > 0.0 {
+            x0
+        } else if x1 < 0.0 {
+            -x1
+        } else {
+            0.0
+        };
+        let near_z = if z0 > 0.0 {
+            z0
+        } else if z1 < 0.0 {
+            -z1
+        } else {
+            0.0
+        };
+        let near = near_x.hypot(near_z);
+        let step = 120.0;
+        for k in 0..8i64 {
+            let ang = k as f64 * std::f64::consts::FRAC_PI_4 + std::f64::consts::PI / 8.0;
+            let dir = DVec2::new(ang.cos(), ang.sin());
+            let m0 = ((near - 60.0) / step).floor().max(0.0) as i64;
+            let m1 = ((far - 60.0) / step).ceil() as i64;
+            for m in m0..=m1 {
+                let (r0, r1) = (60.0 + m as f64 * step, 60.0 + (m + 1) as f64 * step);
+                out.push(Seg::new(
+                    dir * r0,
+                    dir * r1,
+                    RoadClass::Arterial,
+                    hash_key(self.seed, TAG_SPOKE, k, m),
+                ));
+            }
+        }
+        for (ri, radius) in [380.0, 860.0, 1500.0].into_iter().enumerate() {
+            if radius + 10.0 < near || radius - 10.0 > far {
+                continue;
+            }
+            let n = 64;
+            for k in 0..n {
+                let a0 = f64::from(k) / f64::from(n) * std::f64::consts::TAU;
+                let a1 = f64::from(k + 1) / f64::from(n) * std::f64::consts::TAU;
+                let p = DVec2::new(a0.cos(), a0.sin()) * radius;
+                let q = DVec2::new(a1.cos(), a1.sin()) * radius;
+                out.push(Seg::new(
+                    p,
+                    q,
+                    RoadClass::Arterial,
+                    hash_key(self.seed, TAG_RING, ri as i64, i64::from(k)),
+                ));
+            }
+        }
+    }
+
+    /// The sketch's traced roads plus a ring along its border.
+    fn sketch_roads(&self, out: &mut Vec<Seg>, r: Region) {
+        let Some(sketch) = self.fields.spec.sketch.as_ref() else {
+            return;
+        };
+        let (x0, z0, x1, z1) = (
+            f64::from(r.x0),
+            f64::from(r.z0),
+            f64::from(r.x1),
+            f64::from(r.z1),
+        );
+        let snap = f64::from(sketch.metres_per_pixel) * 2.0 + 1.0;
+        let snap_point = |p: DVec2| {
+            let mut p = p;
+            if p.x - x0 < snap {
+                p.x = x0
+            } else if x1 - p.x < snap {
+                p.x = x1
+            }
+            if p.y - z0 < snap {
+                p.y = z0
+            } else if z1 - p.y < snap {
+                p.y = z1
+            }
+            p
+        };
+        for (li, line) in sketch.roads.iter().enumerate() {
+            let last = line.len().saturating_sub(1);
+            for (k, w) in line.windows(2).enumerate() {
+                let mut p = DVec2::new(f64::from(w[0][0]), f64::from(w[0][1]));
+                let mut q = DVec2::new(f64::from(w[1][0]), f64::from(w[1][1]));
+                if k == 0 {
+                    p = snap_point(p);
+                }
+                if k + 1 == last {
+                    q = snap_point(q);
+                }
+                out.push(Seg::new(
+                    p,
+                    q,
+                    RoadClass::Local,
+                    hash_key(self.seed, TAG_SKETCH, li as i64, k as i64),
+                ));
+            }
+        }
+        let corners = [
+            DVec2::new(x0, z0),
+            DVec2::new(x1, z0),
+            DVec2::new(x1, z1),
+            DVec2::new(x0, z1),
+        ];
+        for side in 0..4 {
+            let (p, q) = (corners[side], corners[(side + 1) % 4]);
+            let n = ((p - q).length() / 64.0).ceil().max(1.0) as i64;
+            for k in 0..n {
+                let a = p + (q - p) * (k as f64 / n as f64);
+                let b = if k + 1 == n {
+                    q
+                } else {
+                    p + (q - p) * ((k + 1) as f64 / n as f64)
+                };
+                out.push(Seg::new(
+                    a,
+                    b,
+                    RoadClass::Arterial,
+                    hash_key(self.seed, TAG_BORDER, side as i64, k),
+                ));
+            }
+        }
+    }
+}
+
+/// The parts of `s` outside rectangle `r` (zero, one or two segments).
+fn subtract_rect(s: &Seg, r: Region) -> Vec<Seg> {
+    let rect = [
+        f64::from(r.x0),
+        f64::from(r.z0),
+        f64::from(r.x1),
+        f64::from(r.z1),
+    ];
+    let Some(c) = clip(s, rect) else {
+        return vec![*s];
+    };
+    let mut out = Vec::new();
+    if c.t0 > 1e-9 {
+        out.push(Seg { b: c.p0, ..*s });
+    }
+    if c.t1 < 1.0 - 1e-9 {
+        out.push(Seg {
+            a: c.p1,
+            key: s.key ^ 0x5a5a,
+            ..*s
+        });
+    }
+    out
+}
+
+/// A segment clipped to a closed rectangle: parameters and exact endpoints.
+#[derive(Debug, Clone, Copy)]
+pub struct Clip {
+    pub t0: f64,
+    pub t1: f64,
+    pub p0: DVec2,
+    pub p1: DVec2,
+}
+
+/// A rectangle side: whether it is an x = const plane, and the constant.
+type Plane = (bool, f64);
+
+/// Clips `s` to the closed rectangle `[x0, z0, x1, z1]`. Crossing points on
+/// a rectangle side are computed from that side's coordinate alone, so the
+/// two chunks that share a side get bit-identical points.
+pub fn clip(s: &Seg, rect: [f64; 4]) -> Option<Clip> {
+    let [x0, z0, x1, z1] = rect;
+    let d = s.b - s.a;
+    let (mut t0, mut t1) = (0.0_f64, 1.0_f64);
+    // The side that set each bound: (is an x plane, plane coordinate).
+    let (mut e0, mut e1): (Option<Plane>, Option<Plane>) = (None, None);
+    // (is_x_plane, plane coordinate, start, delta, lower bound?)
+    for (is_x, plane, start, delta, lower) in [
+        (true, x0, s.a.x, d.x, true),
+        (true, x1, s.a.x, d.x, false),
+        (false, z0, s.a.y, d.y, true),
+        (false, z1, s.a.y, d.y, false),
+    ] {
+        if delta == 0.0 {
+            let outside = if lower { start < plane } else { start > plane };
+            if outside {
+                return None;
+            }
+            continue;
+        }
+        let t = (plane - start) / delta;
+        let entering = (delta > 0.0) == lower;
+        if entering {
+            if t > t0 {
+                t0 = t;
+                e0 = Some((is_x, plane));
+            }
+        } else if t < t1 {
+            t1 = t;
+            e1 = Some((is_x, plane));
+        }
+    }
+    if t0 > t1 {
+        return None;
+    }
+    let point = |t: f64, e: Option<Plane>| match e {
+        None if t == 0.0 => s.a,
+        None => s.b,
+        Some((true, x)) => DVec2::new(x, s.a.y + (x - s.a.x) * d.y / d.x),
+        Some((false, z)) => DVec2::new(s.a.x + (z - s.a.y) * d.x / d.y, z),
+    };
+    Some(Clip {
+        t0,
+        t1,
+        p0: point(t0, e0),
+        p1: point(t1, e1),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_points_agree_between_neighbours() {
+        let s = Seg::new(
+            DVec2::new(100.3, 17.1),
+            DVec2::new(171.9, 40.77),
+            RoadClass::Local,
+            0,
+        );
+        let a = clip(&s, [0.0, 0.0, 128.0, 128.0]).expect("crosses");
+        let b = clip(&s, [128.0, 0.0, 256.0, 128.0]).expect("crosses");
+        assert_eq!(a.p1, b.p0);
+        assert_eq!(a.p1.x, 128.0);
+    }
+}
