@@ -451,6 +451,9 @@ fn pixel(img: &image::RgbImage, x: u32, y: u32) -> [u8; 3] {
 fn glb_of_generated_city_passes_khronos_validator() {
     let (spec, chunks) = generated_chunks();
     let glb = export_glb(&chunks, &spec.palette, None).expect("export");
+    if let Some(dir) = std::env::var_os("SPRAWL_TEST_OUT") {
+        std::fs::write(Path::new(&dir).join("city.glb"), &glb).expect("write GLB");
+    }
     let v = validate_bytes(&glb);
     assert_eq!(v.count("numErrors"), 0, "validator errors:\n{}", v.stdout);
     assert_eq!(v.code, 0);
