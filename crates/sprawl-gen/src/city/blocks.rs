@@ -289,12 +289,12 @@ fn building(
     } else if kind == DistrictKind::Industrial {
         MaterialId {
             kind: MaterialKind::Concrete,
-            variant: (unit_n(key, 5) * 4.0) as u8,
+            variant: 0,
         }
     } else {
         MaterialId {
             kind: MaterialKind::Wall,
-            variant: (unit_n(key, 5) * 251.0) as u8,
+            variant: pick(unit_n(key, 5), spec.palette.walls.len()),
         }
     };
     let mut walls = MeshData::new(wall);
@@ -355,7 +355,7 @@ fn building(
     };
     let roof_mat = MaterialId {
         kind: MaterialKind::Roof,
-        variant: (unit_n(key, 8) * 251.0) as u8,
+        variant: pick(unit_n(key, 8), spec.palette.roofs.len()),
     };
     let mut roof = MeshData::new(roof_mat);
     let roof_shape = if pitched {
@@ -503,4 +503,9 @@ fn park(fields: &Fields, block: &[DVec2; 4], extra: &[&Seg], key: u64, out: &mut
             );
         }
     }
+}
+
+/// A palette index from a uniform number: one of `n` variants (at most 256).
+pub(crate) fn pick(u: f64, n: usize) -> u8 {
+    ((u * n.clamp(1, 256) as f64) as usize).min(255) as u8
 }

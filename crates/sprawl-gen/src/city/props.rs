@@ -57,10 +57,7 @@ pub fn tree(fields: &Fields, p: DVec2, key: u64, out: &mut Builder) {
 fn lamp_mesh() -> &'static MeshData {
     static MESH: OnceLock<MeshData> = OnceLock::new();
     MESH.get_or_init(|| {
-        let mut m = MeshData::new(MaterialId {
-            kind: MaterialKind::Metal,
-            variant: 255,
-        });
+        let mut m = MeshData::new(MaterialId::of(MaterialKind::Concrete));
         shapes::prism(&mut m, &shapes::ngon(6, 0.09, 0.0), 6.0, false);
         shapes::cuboid(
             &mut m,
@@ -239,7 +236,8 @@ pub fn street_props(fields: &Fields, segs: &[Seg], out: &mut Builder) {
                             } else {
                                 yaw_along + std::f64::consts::PI
                             };
-                            let paint = (unit_n(h, 2) * 251.0) as u8;
+                            let paint =
+                                super::blocks::pick(unit_n(h, 2), fields.spec.palette.cars.len());
                             let shape = PhysicsShape::Box {
                                 center: [0.0, 0.9, 0.0],
                                 half_extents: [0.9, 0.65, 2.15],
