@@ -73,10 +73,10 @@ fn validate_bytes(glb: &[u8]) -> Validation {
 }
 
 fn shared_gltf_dir() -> PathBuf {
-    let dir = repo_root().join("../shared/data/gltf");
+    let dir = repo_root().join("tests/data/gltf");
     assert!(
         dir.is_dir(),
-        "test data missing: {} (the shared/ folder beside the repository)",
+        "test data missing: {} (tests/data/gltf, copied from the Khronos samples; see its MANIFEST.md)",
         dir.display()
     );
     dir

@@ -144,16 +144,25 @@ fn graph(
             ends.push((a, b));
         }
     }
-    // A boundary node is where a road leaves the chunk (not merely runs along its edge).
+    // A boundary node is where a road leaves the chunk: it lies on an edge
+    // and some network segment through it goes on beyond that edge.
     let [x0, z0, x1, z1] = out.rect;
-    for (e, (a, b)) in g.edges.iter().zip(&ends) {
-        for (n, p, q) in [(e.from, *a, *b), (e.to, *b, *a)] {
-            let leaves_x = (p.x == x0 || p.x == x1) && q.x != p.x;
-            let leaves_z = (p.y == z0 || p.y == z1) && q.y != p.y;
-            if leaves_x || leaves_z {
-                g.nodes[n as usize].boundary = true;
-            }
-        }
+    let beyond = |p: DVec2, q: DVec2| {
+        (p.x == x0 && q.x < x0)
+            || (p.x == x1 && q.x > x1)
+            || (p.y == z0 && q.y < z0)
+            || (p.y == z1 && q.y > z1)
+    };
+    for node in &mut g.nodes {
+        let p = DVec2::new(f64::from(node.position[0]), f64::from(node.position[2]));
+        let exact = ends
+            .iter()
+            .flat_map(|(a, b)| [*a, *b])
+            .find(|e| (*e - p).length() < 0.02);
+        let Some(p) = exact else { continue };
+        node.boundary = segs
+            .iter()
+            .any(|s| s.distance(p) < 0.01 && (beyond(p, s.a) || beyond(p, s.b)));
     }
     g
 }
