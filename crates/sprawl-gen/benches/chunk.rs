@@ -56,5 +56,10 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+criterion_group! {
+    #[expect(missing_docs, reason = "criterion's macro makes the group function")]
+    name = benches;
+    config = Criterion::default();
+    targets = bench
+}
 criterion_main!(benches);

@@ -292,10 +292,10 @@ fn census(spec: &WorldSpec) -> (BTreeMap<SemanticClass, usize>, f32) {
     for chunk in grid(spec, 3).values() {
         for o in &chunk.objects {
             *counts.entry(o.class).or_default() += 1;
-            if o.class == SemanticClass::Building {
-                if let Some((lo, hi)) = o.mesh.bounds() {
-                    tallest = tallest.max(hi[1] - lo[1]);
-                }
+            if o.class == SemanticClass::Building
+                && let Some((lo, hi)) = o.mesh.bounds()
+            {
+                tallest = tallest.max(hi[1] - lo[1]);
             }
         }
     }
