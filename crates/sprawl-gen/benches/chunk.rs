@@ -3,6 +3,8 @@
 //! `cargo bench -p sprawl-gen --bench chunk` prints the median per spec.
 //! Target (issue: foundation): median ≤ 2 ms per chunk in release.
 
+#![expect(missing_docs, reason = "criterion's macros make undocumented functions")]
+
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use sprawl_gen::ChunkGenerator;
 use sprawl_world::{ChunkCoord, Direction, StreetPattern, TerrainKind, WorldSpec};
@@ -56,10 +58,5 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group! {
-    #[expect(missing_docs, reason = "criterion's macro makes the group function")]
-    name = benches;
-    config = Criterion::default();
-    targets = bench
-}
+criterion_group!(benches, bench);
 criterion_main!(benches);
