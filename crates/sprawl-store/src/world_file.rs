@@ -54,7 +54,6 @@ mod validate;
 use crate::StoreError;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, TransactionBehavior, params};
 use sprawl_gen::{GENERATOR_NAME, GENERATOR_VERSION, generate_chunk};
-use sprawl_world::hash::StableHasher;
 use sprawl_world::{
     Chunk, ChunkCoord, Edit, EditError, Object, ObjectId, Provenance, WorldSpec, apply_edits,
 };
@@ -81,14 +80,8 @@ mod meta_key {
     pub const CREATED_BY: &str = "created_by";
 }
 
-/// A stable hash of a spec (FNV-1a over its canonical JSON), the part of the
-/// chunk-cache key that changes whenever any field of the spec changes.
-pub fn spec_hash(spec: &WorldSpec) -> u64 {
-    // Serialising plain data to a string cannot fail (no maps with non-string
-    // keys, no custom serialisers that error on valid values).
-    let json = serde_json::to_string(spec).unwrap_or_default();
-    StableHasher::new().str(&json).finish()
-}
+/// The spec hash in chunk-cache keys is the generator's own (it goes into provenance too).
+pub use sprawl_gen::spec_hash;
 
 fn hex(v: u64) -> String {
     format!("{v:016x}")
