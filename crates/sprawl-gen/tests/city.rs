@@ -119,7 +119,7 @@ fn golden_hash() {
         }
     }
     let got = h.finish();
-    let expected: u64 = 0xcf47_1a45_5577_10b8;
+    let expected: u64 = 0xaea5_1099_2e10_3311;
     assert_eq!(
         got, expected,
         "generated output changed: if intended, bump sprawl_gen::GENERATOR_VERSION and set expected to {got:#018x}"
@@ -286,9 +286,12 @@ fn ids_are_unique_and_stable_and_meshes_valid() {
     }
 }
 
-fn census(spec: &WorldSpec) -> (BTreeMap<SemanticClass, usize>, f32) {
+/// Object counts by class, the tallest building (metres) and the summed
+/// bounding-box footprint of buildings (square metres).
+fn census(spec: &WorldSpec) -> (BTreeMap<SemanticClass, usize>, f32, f32) {
     let mut counts = BTreeMap::new();
     let mut tallest: f32 = 0.0;
+    let mut footprint = 0.0;
     for chunk in grid(spec, 3).values() {
         for o in &chunk.objects {
             *counts.entry(o.class).or_default() += 1;
@@ -296,16 +299,17 @@ fn census(spec: &WorldSpec) -> (BTreeMap<SemanticClass, usize>, f32) {
                 && let Some((lo, hi)) = o.mesh.bounds()
             {
                 tallest = tallest.max(hi[1] - lo[1]);
+                footprint += (hi[0] - lo[0]) * (hi[2] - lo[2]);
             }
         }
     }
-    (counts, tallest)
+    (counts, tallest, footprint)
 }
 
 #[test]
 fn a_city_worth_walking_through() {
     let spec = specs().remove(1).1;
-    let (counts, tallest) = census(&spec);
+    let (counts, tallest, _) = census(&spec);
     for class in [
         SemanticClass::Terrain,
         SemanticClass::Road,
@@ -347,7 +351,43 @@ fn different_seeds_give_different_cities() {
         .collect();
     assert!(ha.iter().zip(&hb).all(|(x, y)| x != y));
     // Visibly different: the layout of buildings differs, not just bits.
-    let (ca, _) = census(&a);
-    let (cb, _) = census(&b);
+    let (ca, _, _) = census(&a);
+    let (cb, _, _) = census(&b);
     assert_ne!(ca, cb);
+}
+
+#[test]
+fn different_prompts_give_different_kinds_of_city() {
+    let city = |text: &str| {
+        let spec = sprawl_gen::prompt::interpret_prompt(text, &WorldSpec::default())
+            .expect("prompt interprets")
+            .spec;
+        census(&spec)
+    };
+    let (towers, towers_tallest, towers_built) =
+        city("dense downtown of glass towers by a river, hills to the north, autumn evening");
+    let (village, village_tallest, village_built) = city("sleepy seaside village with red roofs");
+    let (port, _, _) = city("industrial port at night in the rain");
+    let n = |c: &BTreeMap<SemanticClass, usize>, k| c.get(&k).copied().unwrap_or(0);
+    assert!(towers_tallest > 60.0, "downtown tallest {towers_tallest} m");
+    assert!(
+        village_tallest < 20.0,
+        "village tallest {village_tallest} m"
+    );
+    assert!(
+        n(&towers, SemanticClass::Bridge) > 0,
+        "the river has no bridges: {towers:?}"
+    );
+    assert!(
+        n(&village, SemanticClass::Water) > 0,
+        "the seaside village has no sea: {village:?}"
+    );
+    assert!(
+        n(&port, SemanticClass::Water) > 0,
+        "the port has no water: {port:?}"
+    );
+    assert!(
+        village_built * 1.5 < towers_built,
+        "a sleepy village ({village_built} m² built) should be sparser than a dense downtown ({towers_built} m²)"
+    );
 }

@@ -280,9 +280,9 @@ impl Default for Water {
     fn default() -> Self {
         Self {
             river_width: None,
-            river_offset: 300.0,
+            river_offset: 150.0,
             coast: None,
-            coast_distance: 600.0,
+            coast_distance: 300.0,
             lakes: 0.0,
             level: 0.0,
         }
