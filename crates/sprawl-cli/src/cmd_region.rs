@@ -21,13 +21,15 @@ pub fn open(path: &Path) -> Result<WorldFile> {
 }
 
 fn describe(region: Region) -> String {
+    let area = f64::from(region.width()) * f64::from(region.depth());
+    let area = if area < 1e4 {
+        format!("{area:.0} m²")
+    } else {
+        format!("{:.3} km²", area / 1e6)
+    };
     format!(
-        "x {}..{} m, z {}..{} m ({:.3} km²)",
-        region.x0,
-        region.x1,
-        region.z0,
-        region.z1,
-        f64::from(region.width()) * f64::from(region.depth()) / 1e6
+        "x {}..{} m, z {}..{} m ({area})",
+        region.x0, region.x1, region.z0, region.z1
     )
 }
 
