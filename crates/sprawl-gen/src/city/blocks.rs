@@ -207,7 +207,9 @@ fn lots(
     key: u64,
     out: &mut Builder,
 ) {
-    let st = style(kind, fields);
+    let mut st = style(kind, fields);
+    // Vary lot sizes block by block so that districts are not monotonous.
+    st.lot *= 0.7 + 0.6 * unit_n(key, 77);
     let width = ((block[3] - block[0]).length() + (block[2] - block[1]).length()) * 0.5;
     let depth = ((block[1] - block[0]).length() + (block[2] - block[3]).length()) * 0.5;
     let nu = (width / st.lot).round().max(1.0) as i64;
@@ -232,7 +234,7 @@ fn lots(
                 continue;
             };
             let c = fp.iter().copied().sum::<DVec2>() * 0.25;
-            let shrink = st.coverage.sqrt() * (0.85 + 0.15 * unit_n(lot_key, 2));
+            let shrink = st.coverage.sqrt() * (0.75 + 0.25 * unit_n(lot_key, 2));
             let fp = fp.map(|p| c + (p - c) * shrink);
             if !buildable(fields, &fp, extra) {
                 continue;

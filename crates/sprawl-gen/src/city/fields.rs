@@ -118,14 +118,29 @@ impl<'a> Fields<'a> {
 
     /// Ground height (metres) at world `(x, z)`.
     pub fn height(&self, x: f64, z: f64) -> f64 {
-        let land = self.land(x, z);
+        let raw = self.land(x, z);
+        let base = self.level + 1.6;
         let bed = self.level - 2.5;
-        let mut h = land;
-        if let Some(w) = self.spec.water.river_width {
-            let d = (z - self.river_z(x)).abs() - f64::from(w) * 0.5;
-            h = lerp(bed, h, smoothstep(-2.0, 14.0, d));
+        let river = self
+            .spec
+            .water
+            .river_width
+            .map(|w| (z - self.river_z(x)).abs() - f64::from(w) * 0.5);
+        let coast = self.coast(x, z);
+        // Hills flatten into a flood plain near rivers and a shore near the sea.
+        let mut relief = 1.0_f64;
+        if let Some(d) = river {
+            relief = relief.min(0.12 + 0.88 * smoothstep(10.0, 220.0, d));
         }
-        if let Some(c) = self.coast(x, z) {
+        if let Some(c) = coast {
+            relief = relief.min(0.12 + 0.88 * smoothstep(-20.0, -300.0, c));
+        }
+        let land = base + (raw - base) * relief;
+        let mut h = land;
+        if let Some(d) = river {
+            h = lerp(bed, h, smoothstep(-2.0, 18.0, d));
+        }
+        if let Some(c) = coast {
             h = lerp(h, self.level - 6.0, smoothstep(-40.0, 30.0, c));
         }
         let l = self.lake(x, z);
@@ -133,7 +148,7 @@ impl<'a> Fields<'a> {
             h = lerp(h, bed, l);
         }
         if let Some((w, cell)) = self.sketch_at(x, z) {
-            let sketched = if cell == SketchCell::Water { bed } else { land };
+            let sketched = if cell == SketchCell::Water { bed } else { raw };
             h = lerp(h, sketched, w);
         }
         h

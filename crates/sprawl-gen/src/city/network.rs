@@ -37,8 +37,13 @@ impl Seg {
         (self.b - self.a).length()
     }
 
+    /// The point at parameter `t` (0 at `a`, 1 at `b`, both exact).
     pub fn at(&self, t: f64) -> DVec2 {
-        self.a + (self.b - self.a) * t
+        if t >= 1.0 {
+            self.b
+        } else {
+            self.a + (self.b - self.a) * t
+        }
     }
 
     /// Distance (metres) from `p` to the segment.
@@ -60,6 +65,9 @@ pub fn surface_width(class: RoadClass) -> f64 {
     f64::from(class.width()) + if class == RoadClass::Local { 4.4 } else { 0.0 }
 }
 
+/// Longest bridge a street may need (metres).
+pub const MAX_BRIDGE: f64 = 150.0;
+
 /// Sidewalk width (metres) beside every road.
 pub const SIDEWALK: f64 = 2.5;
 
@@ -71,8 +79,8 @@ pub struct Network<'a> {
     arterial_every: i64,
     pattern: StreetPattern,
     sketch: Option<Region>,
-    /// Whether any water could stop a road (sea or lakes), to skip sampling when not.
-    open_water: bool,
+    /// Whether the world has any water at all, to skip sampling roads when not.
+    any_water: bool,
 }
 
 const TAG_H: u64 = 1;
@@ -83,6 +91,7 @@ const TAG_SKETCH: u64 = 5;
 const TAG_BORDER: u64 = 6;
 const TAG_JITTER: u64 = 7;
 const TAG_DROP: u64 = 8;
+const TAG_BRIDGE: u64 = 9;
 
 impl<'a> Network<'a> {
     pub fn new(fields: &'a Fields<'a>) -> Self {
@@ -95,7 +104,10 @@ impl<'a> Network<'a> {
             arterial_every: ((520.0 / block).round() as i64).max(2),
             pattern: spec.streets,
             sketch: spec.sketch.as_ref().map(|s| s.region()),
-            open_water: spec.water.coast.is_some() || spec.water.lakes > 0.0,
+            any_water: spec.water.coast.is_some()
+                || spec.water.lakes > 0.0
+                || spec.water.river_width.is_some()
+                || spec.sketch.is_some(),
         }
     }
 
@@ -136,24 +148,62 @@ impl<'a> Network<'a> {
         } else {
             RoadClass::Local
         };
-        let q = if vertical {
-            self.node(i, j + 1)
-        } else {
-            self.node(i + 1, j)
-        };
-        Some(Seg::new(self.node(i, j), q, class, key))
+        // A street never starts in the water; where its next junction would
+        // be in a river it bridges over to the one after (at most two hops).
+        if self.wet_node(i, j) {
+            return None;
+        }
+        let step = |(a, b): (i64, i64)| if vertical { (a, b + 1) } else { (a + 1, b) };
+        let mut end = step((i, j));
+        let mut hops = 0;
+        while self.wet_node(end.0, end.1) {
+            hops += 1;
+            if hops > 2 {
+                return None;
+            }
+            end = step(end);
+        }
+        // Every arterial crosses; about one local street in three gets a bridge.
+        if hops > 0 && !arterial && unit(hash_key(self.seed, TAG_BRIDGE ^ tag, i, j)) > 0.35 {
+            return None;
+        }
+        Some(Seg::new(
+            self.node(i, j),
+            self.node(end.0, end.1),
+            class,
+            key,
+        ))
     }
 
-    /// Whether a road segment runs into open water (sea, lake) and must be left out.
+    /// Whether lattice node `(i, j)` lies in water.
+    fn wet_node(&self, i: i64, j: i64) -> bool {
+        if !self.any_water {
+            return false;
+        }
+        let p = self.node(i, j);
+        self.fields.water(p.x, p.y) != WaterKind::Land
+    }
+
+    /// Whether a road segment cannot be built: it runs into open water (sea,
+    /// lake), one of its ends (a junction) lies in water, or it would need a
+    /// bridge longer than [`MAX_BRIDGE`] metres.
     fn drowned(&self, s: &Seg) -> bool {
-        if !self.open_water {
+        if !self.any_water {
             return false;
         }
         let n = (s.len() / 8.0).ceil().max(1.0) as u32;
-        (0..=n).any(|k| {
+        let step = s.len() / f64::from(n);
+        let mut wet = 0.0;
+        for k in 0..=n {
             let p = s.at(f64::from(k) / f64::from(n));
-            self.fields.water(p.x, p.y) == WaterKind::Open
-        })
+            match self.fields.water(p.x, p.y) {
+                WaterKind::Land => {}
+                WaterKind::Open => return true,
+                WaterKind::Crossable if k == 0 || k == n => return true,
+                WaterKind::Crossable => wet += step,
+            }
+        }
+        wet > MAX_BRIDGE
     }
 
     /// Every network segment that comes within `margin` metres of `area`.

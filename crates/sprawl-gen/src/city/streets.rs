@@ -147,11 +147,12 @@ fn graph(
     // A boundary node is where a road leaves the chunk: it lies on an edge
     // and some network segment through it goes on beyond that edge.
     let [x0, z0, x1, z1] = out.rect;
+    // "Beyond" by more than the 1 cm under which a piece counts as a mere touch.
     let beyond = |p: DVec2, q: DVec2| {
-        (p.x == x0 && q.x < x0)
-            || (p.x == x1 && q.x > x1)
-            || (p.y == z0 && q.y < z0)
-            || (p.y == z1 && q.y > z1)
+        (p.x == x0 && q.x < x0 - 0.01)
+            || (p.x == x1 && q.x > x1 + 0.01)
+            || (p.y == z0 && q.y < z0 - 0.01)
+            || (p.y == z1 && q.y > z1 + 0.01)
     };
     for node in &mut g.nodes {
         let p = DVec2::new(f64::from(node.position[0]), f64::from(node.position[2]));
