@@ -3,7 +3,10 @@
 //! `cargo bench -p sprawl-gen --bench chunk` prints the median per spec.
 //! Target (issue: foundation): median ≤ 2 ms per chunk in release.
 
-#![expect(missing_docs, reason = "criterion's macros make undocumented functions")]
+#![expect(
+    missing_docs,
+    reason = "criterion's macros make undocumented functions"
+)]
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use sprawl_gen::ChunkGenerator;
