@@ -2309,7 +2309,7 @@ fn entries() -> Vec<Entry> {
             &["bay", "bays", "cove", "coves", "inlet", "gulf", "firth"],
             |c, a| {
                 c.coast(a.place);
-                c.coast_distance(350.0);
+                c.coast_distance(180.0);
             },
             |c, _| c.no_coast(),
         )
@@ -2330,7 +2330,7 @@ fn entries() -> Vec<Entry> {
             ],
             |c, a| {
                 c.coast(a.place);
-                c.coast_distance(450.0);
+                c.coast_distance(250.0);
                 c.implied(|c| c.lakes(0.2));
             },
             |c, _| c.no_coast(),
