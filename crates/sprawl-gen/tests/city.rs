@@ -119,7 +119,7 @@ fn golden_hash() {
         }
     }
     let got = h.finish();
-    let expected: u64 = 0xdf6b_e17e_1231_caf3;
+    let expected: u64 = 0x0c58_1e29_c0fd_fd33;
     assert_eq!(
         got, expected,
         "generated output changed: if intended, bump sprawl_gen::GENERATOR_VERSION and set expected to {got:#018x}"

@@ -308,7 +308,7 @@ fn building(
     } else {
         top
     };
-    shapes::prism(&mut walls, &ring, (lower_top - base) as f32, false);
+    shapes::walls(&mut walls, &ring, (lower_top - base) as f32);
     let mut hull: Vec<[f32; 3]> = ring
         .iter()
         .flat_map(|p| {
@@ -328,7 +328,7 @@ fn building(
             .iter()
             .map(|p| local(c + (*p - c) * 0.68, lower_top))
             .collect();
-        shapes::prism(&mut walls, &upper, (top - lower_top) as f32, false);
+        shapes::walls(&mut walls, &upper, (top - lower_top) as f32);
         hull.extend(
             upper
                 .iter()

@@ -120,7 +120,7 @@ fn car_mesh(paint: u8) -> MeshData {
             let mut m = MeshData::new(MaterialId::of(MaterialKind::Metal));
             shapes::cuboid(
                 &mut m,
-                Vec3::new(-0.9, 0.3, -2.15),
+                Vec3::new(-0.9, 0.18, -2.15),
                 Vec3::new(0.9, 1.05, 2.15),
             );
             shapes::cuboid(

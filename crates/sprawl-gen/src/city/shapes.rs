@@ -44,16 +44,25 @@ pub fn face(mesh: &mut MeshData, pts: &[Vec3], inside: Vec3) {
 /// with its top and, if `bottom`, its bottom.
 pub fn prism(mesh: &mut MeshData, ring: &[Vec3], height: f32, bottom: bool) {
     let up = Vec3::Y * height;
-    let inside = ring.iter().copied().sum::<Vec3>() / ring.len() as f32 + up * 0.5;
-    for k in 0..ring.len() {
-        let (a, b) = (ring[k], ring[(k + 1) % ring.len()]);
-        face(mesh, &[a, b, b + up, a + up], inside);
-    }
+    let inside = walls(mesh, ring, height);
     let top: Vec<Vec3> = ring.iter().map(|p| *p + up).collect();
     face(mesh, &top, inside);
     if bottom {
         face(mesh, ring, inside);
     }
+}
+
+/// Adds only the side walls of a prism (no caps), e.g. under a separate
+/// roof object that would otherwise share the top face and flicker.
+/// Returns the prism's centre.
+pub fn walls(mesh: &mut MeshData, ring: &[Vec3], height: f32) -> Vec3 {
+    let up = Vec3::Y * height;
+    let inside = ring.iter().copied().sum::<Vec3>() / ring.len() as f32 + up * 0.5;
+    for k in 0..ring.len() {
+        let (a, b) = (ring[k], ring[(k + 1) % ring.len()]);
+        face(mesh, &[a, b, b + up, a + up], inside);
+    }
+    inside
 }
 
 /// An axis-aligned box from `min` to `max`.

@@ -12,7 +12,7 @@ use sprawl_world::{
 use std::collections::HashMap;
 
 /// Longest straight run of a road mesh before it is re-draped on the ground (metres).
-const DRAPE_STEP: f64 = 8.0;
+const DRAPE_STEP: f64 = 4.0;
 
 /// A segment's part inside the chunk.
 struct Piece {
@@ -47,7 +47,7 @@ pub fn generate(fields: &Fields, segs: &[Seg], out: &mut Builder) -> RoadGraph {
         }
     }
     for p in &pieces {
-        surfaces(fields, &segs[p.seg], p, out);
+        surfaces(fields, segs, &segs[p.seg], p, out);
     }
     graph(fields, segs, &pieces, &touches, out)
 }
@@ -169,7 +169,7 @@ fn graph(
 }
 
 /// Road surface, sidewalks and bridge decks of one piece.
-fn surfaces(fields: &Fields, seg: &Seg, p: &Piece, out: &mut Builder) {
+fn surfaces(fields: &Fields, segs: &[Seg], seg: &Seg, p: &Piece, out: &mut Builder) {
     let len = seg.len();
     let dir = (seg.b - seg.a) / len;
     let side = DVec2::new(-dir.y, dir.x);
@@ -208,9 +208,16 @@ fn surfaces(fields: &Fields, seg: &Seg, p: &Piece, out: &mut Builder) {
         road,
     );
 
-    // Sidewalks stop short of the segment's ends, where other roads meet it.
-    let trim = (surface_width(sprawl_world::RoadClass::Arterial) * 0.5 + SIDEWALK) / len;
-    let (s0, s1) = (p.t0.max(trim), p.t1.min(1.0 - trim));
+    // Sidewalks stop where they reach the carriageway of the widest road
+    // that meets this segment at each end, so the corners close up.
+    let trim_at = |end: DVec2| {
+        segs.iter()
+            .filter(|o| !std::ptr::eq(*o, seg) && (o.a == end || o.b == end))
+            .map(|o| surface_width(o.class) * 0.5)
+            .fold(0.0, f64::max)
+            / len
+    };
+    let (s0, s1) = (p.t0.max(trim_at(seg.a)), p.t1.min(1.0 - trim_at(seg.b)));
     if s1 > s0 {
         let walk_ts: Vec<f64> = std::iter::once(s0)
             .chain(ts.iter().copied().filter(|t| *t > s0 && *t < s1))
@@ -241,6 +248,9 @@ fn surfaces(fields: &Fields, seg: &Seg, p: &Piece, out: &mut Builder) {
             0.15,
             len,
         );
+        for edge in [half, -half] {
+            kerb(&mut walk, out, fields, &walk_ts, &point, side * edge);
+        }
         let shape = trimesh_of(&walk);
         out.push(
             hash_key(out.seed, 0x51de, key as i64, 0),
@@ -324,6 +334,39 @@ fn strip(
         mesh.indices.extend_from_slice(&[a, b, c, b, d, c]);
     }
     fix_normals(mesh, base);
+}
+
+/// The kerb: a vertical face along a sidewalk's road edge, from the sidewalk
+/// surface down below the road, so no gap shows under the sidewalk.
+/// `edge` is the lateral offset of the kerb (metres, signed) times `side`.
+fn kerb(
+    mesh: &mut MeshData,
+    out: &Builder,
+    fields: &Fields,
+    ts: &[f64],
+    point: &dyn Fn(f64) -> DVec2,
+    edge: DVec2,
+) {
+    for pair in ts.windows(2) {
+        let (a, b) = (point(pair[0]), point(pair[1]));
+        let (qa, qb) = (a + edge, b + edge);
+        let top = |c: DVec2, q: DVec2| {
+            fields
+                .road_height(c.x, c.y)
+                .max(fields.height(q.x, q.y) + 0.05)
+                + 0.15
+        };
+        let (ta, tb) = (top(a, qa), top(b, qb));
+        let quad = [
+            out.local(qa, ta - 0.45),
+            out.local(qb, tb - 0.45),
+            out.local(qb, tb),
+            out.local(qa, ta),
+        ];
+        // Face the road: the inside of the kerb is away from the centreline.
+        let away = out.local(a + edge * 1.5, ta);
+        shapes::face(mesh, &quad, away);
+    }
 }
 
 /// Replaces the placeholder normals from `base` on with area-weighted face normals, facing up.
