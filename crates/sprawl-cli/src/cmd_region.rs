@@ -128,7 +128,8 @@ pub fn export(args: ExportArgs) -> Result<()> {
     check_output(&args.output, &args.file)?;
     let region = args.region.region;
     let chunks = load::live_chunks(&world, region, args.region.threads, MAX_AREA, "loading")?;
-    let glb = export_glb(&chunks, &world.spec().palette, Some(region))
+    let palette = world.spec().palette.in_season(world.spec().look.season);
+    let glb = export_glb(&chunks, &palette, Some(region))
         .with_context(|| format!("cannot export {} as GLB", args.file.display()))?;
     let (objects, triangles) = chunks
         .iter()

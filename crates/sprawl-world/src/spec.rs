@@ -343,6 +343,30 @@ impl Default for Palette {
     }
 }
 
+impl Palette {
+    /// The palette as a season shows it: spring leaves are lighter, autumn
+    /// leaves turn orange-red, winter trees go bare brown-grey and the grass
+    /// fades; summer is the palette as written. Renderers and exports call
+    /// this with the spec's [`Look::season`].
+    pub fn in_season(&self, season: Season) -> Palette {
+        let mix = |a: [f32; 3], b: [f32; 3], t: f32| [0, 1, 2].map(|k| a[k] + (b[k] - a[k]) * t);
+        let mut p = self.clone();
+        match season {
+            Season::Spring => p.foliage = mix(p.foliage, [0.45, 0.70, 0.30], 0.5),
+            Season::Summer => {}
+            Season::Autumn => {
+                p.foliage = mix(p.foliage, [0.80, 0.42, 0.12], 0.8);
+                p.grass = mix(p.grass, [0.55, 0.50, 0.25], 0.4);
+            }
+            Season::Winter => {
+                p.foliage = mix(p.foliage, [0.42, 0.36, 0.30], 0.85);
+                p.grass = mix(p.grass, [0.85, 0.87, 0.90], 0.6);
+            }
+        }
+        p
+    }
+}
+
 /// Architectural era / style; sets roof shapes, façades and proportions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -528,6 +552,15 @@ mod tests {
         let json = serde_json::to_string(&spec).expect("serialise");
         let back: WorldSpec = serde_json::from_str(&json).expect("parse");
         assert_eq!(back, spec);
+    }
+
+    #[test]
+    fn seasons_change_foliage_but_summer_keeps_the_palette() {
+        let p = Palette::default();
+        assert_eq!(p.in_season(Season::Summer), p);
+        let autumn = p.in_season(Season::Autumn);
+        assert!(autumn.foliage[0] > p.foliage[0] && autumn.foliage[1] < autumn.foliage[0]);
+        assert_ne!(p.in_season(Season::Winter).grass, p.grass);
     }
 
     #[test]
