@@ -289,7 +289,7 @@ impl Default for Water {
     }
 }
 
-/// Linear RGB colours (0..=1) for material families.
+/// sRGB colours (0..=1, as a person picks them; renderers convert to linear) for material families.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Palette {
