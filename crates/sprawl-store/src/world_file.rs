@@ -311,6 +311,12 @@ impl WorldFile {
         })
     }
 
+    /// The open SQLite connection, for other modules of this crate that
+    /// keep their own tables in the world file (see [`crate::backend_cache`]).
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
+    }
+
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
