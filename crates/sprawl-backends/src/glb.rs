@@ -484,6 +484,29 @@ fn check_data<'a>(
             }
         }
     }
+    // Every float in every accessor must be finite (NaN and infinities
+    // break bounds, physics and rendering alike), used by a mesh or not.
+    for (i, a) in root.accessors.iter().enumerate() {
+        let (Some(vi), 5126) = (a.buffer_view, a.component_type) else {
+            continue;
+        };
+        let view = &root.buffer_views[vi];
+        let n = components(&a.kind).unwrap_or(1);
+        let stride = view.byte_stride.unwrap_or(4 * n);
+        let buf = &buffers[view.buffer];
+        for e in 0..a.count {
+            let at = (view.byte_offset + a.byte_offset + e * stride) as usize;
+            for k in 0..n as usize {
+                let p = at + 4 * k;
+                let v = f32::from_le_bytes([buf[p], buf[p + 1], buf[p + 2], buf[p + 3]]);
+                if !v.is_finite() {
+                    return Err(d(format!(
+                        "accessor {i} element {e} is not a finite number ({v})"
+                    )));
+                }
+            }
+        }
+    }
     Ok(Model { root, buffers })
 }
 
@@ -775,13 +798,18 @@ fn extract(model: &Model<'_>, limits: &GlbLimits) -> Result<MeshData, GlbError> 
                 continue; // points and lines have no surface
             }
             let pi = prim.attributes["POSITION"];
+            let count = root.accessors[pi].count as usize;
+            // Indices first: an index out of range is the clearer error.
+            let idx = match prim.indices {
+                Some(ii) => read_indices(model, ii, count as u64)?,
+                None => (0..count as u32).collect(),
+            };
             if root.accessors[pi].component_type != 5126 {
                 return Err(GlbError::Refused(format!(
                     "POSITION accessor {pi} is not float (KHR_mesh_quantization is not supported)"
                 )));
             }
             let pos = read_floats(model, pi, 3, "POSITION")?;
-            let count = pos.len() / 3;
             let normals = match prim.attributes.get("NORMAL") {
                 Some(&ni) => Some(read_floats(model, ni, 3, "NORMAL")?),
                 None => None,
@@ -798,10 +826,6 @@ fn extract(model: &Model<'_>, limits: &GlbLimits) -> Result<MeshData, GlbError> 
                     "TEXCOORD_0 and POSITION counts differ".into(),
                 ));
             }
-            let idx = match prim.indices {
-                Some(ii) => read_indices(model, ii, count as u64)?,
-                None => (0..count as u32).collect(),
-            };
             has_normals &= normals.is_some();
             let base = mesh.positions.len() as u32;
             for v in 0..count {

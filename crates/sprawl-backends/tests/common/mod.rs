@@ -161,3 +161,56 @@ pub fn data(rel: &str) -> std::path::PathBuf {
         .join("../../tests/data")
         .join(rel)
 }
+
+/// A GLB from JSON and BIN bytes (padded as the spec says).
+pub fn glb(json: &str, bin: &[u8]) -> Vec<u8> {
+    let mut j = json.as_bytes().to_vec();
+    while !j.len().is_multiple_of(4) {
+        j.push(b' ');
+    }
+    let mut b = bin.to_vec();
+    while !b.len().is_multiple_of(4) {
+        b.push(0);
+    }
+    let total = 12 + 8 + j.len() + if b.is_empty() { 0 } else { 8 + b.len() };
+    let mut out = Vec::new();
+    out.extend_from_slice(b"glTF");
+    out.extend_from_slice(&2u32.to_le_bytes());
+    out.extend_from_slice(&(total as u32).to_le_bytes());
+    out.extend_from_slice(&(j.len() as u32).to_le_bytes());
+    out.extend_from_slice(&0x4E4F_534Au32.to_le_bytes());
+    out.extend_from_slice(&j);
+    if !b.is_empty() {
+        out.extend_from_slice(&(b.len() as u32).to_le_bytes());
+        out.extend_from_slice(&0x004E_4942u32.to_le_bytes());
+        out.extend_from_slice(&b);
+    }
+    out
+}
+
+/// A GLB of one triangle list: `positions` (x, y, z each) and u16 `indices`.
+pub fn triangle_glb(positions: &[[f32; 3]], indices: &[u16]) -> Vec<u8> {
+    let mut bin = Vec::new();
+    for p in positions {
+        for v in p {
+            bin.extend_from_slice(&v.to_le_bytes());
+        }
+    }
+    let pos_len = bin.len();
+    for i in indices {
+        bin.extend_from_slice(&i.to_le_bytes());
+    }
+    let idx_len = bin.len() - pos_len;
+    let json = format!(
+        r#"{{"asset":{{"version":"2.0"}},"buffers":[{{"byteLength":{}}}],
+        "bufferViews":[{{"buffer":0,"byteLength":{pos_len}}},{{"buffer":0,"byteOffset":{pos_len},"byteLength":{idx_len}}}],
+        "accessors":[{{"bufferView":0,"componentType":5126,"count":{},"type":"VEC3"}},
+                     {{"bufferView":1,"componentType":5123,"count":{},"type":"SCALAR"}}],
+        "meshes":[{{"primitives":[{{"attributes":{{"POSITION":0}},"indices":1}}]}}],
+        "nodes":[{{"mesh":0}}],"scenes":[{{"nodes":[0]}}]}}"#,
+        bin.len(),
+        positions.len(),
+        indices.len()
+    );
+    glb(&json, &bin)
+}
