@@ -9,7 +9,7 @@ pub enum SimError {
     /// A configuration value is out of range (the message names it).
     #[error("invalid simulator configuration: {0}")]
     InvalidConfig(String),
-    /// An agent kind name that no [`AgentModel`](crate::AgentModel) is registered under.
+    /// An agent kind name that no agent model is registered under (see [`agent_kinds`](crate::agent_kinds)).
     #[error("unknown agent kind `{name}`; registered kinds: {known}")]
     UnknownAgentKind {
         /// The name given.

@@ -1,175 +1,138 @@
 //! # sprawl-sim
 //!
-//! Headless simulator for the streamed city (work in progress: this is the
-//! public API, the engine behind it is being filled in).
+//! The headless simulator of Sprawl's streamed city: rapier3d colliders
+//! built from the chunks' physics shapes, agents (car, pedestrian, drone),
+//! background traffic and pedestrians, ray-cast sensors (lidar, depth,
+//! semantic) and goal-navigation tasks. No window, no GPU, no Bevy. The
+//! Python package (`sprawl-py`) wraps [`Sim`] as Gymnasium and PettingZoo
+//! environments.
+//!
+//! ```
+//! use sprawl_sim::{Sim, SimConfig};
+//! let mut sim = Sim::new(SimConfig::default())?;
+//! sim.reset(7)?;
+//! let mut obs = vec![0.0; sim.vector_obs_len(0)];
+//! for _ in 0..10 {
+//!     sim.step(&[&[0.5, 0.0, 0.0]])?; // throttle, brake, steering
+//!     sim.write_vector_obs(0, &mut obs);
+//! }
+//! assert!(sim.agent_state(0).speed > 0.5);
+//! # Ok::<(), sprawl_sim::SimError>(())
+//! ```
+//!
+//! ## World and streaming
+//!
+//! The world comes from a spec, a prompt, a sketch or a world file
+//! ([`WorldSource`]). For generated worlds `reset(seed)` makes the seed's
+//! city; a world file keeps its city (and edits) and the seed picks spawns,
+//! goals and traffic. Every chunk whose square lies within `stream_radius`
+//! metres of **any** agent is live: its objects are colliders in the
+//! physics world. Which chunks are live is a function of the agents'
+//! positions only, so trajectories never depend on timing. A background
+//! thread makes the chunks around and ahead of each agent before they are
+//! needed; a step makes a chunk itself only when it needs it at once and
+//! the thread has not delivered it. Chunks no agent is near are dropped
+//! (their colliders removed) once every agent is `stream_radius + 32 m` away.
+//! The stream radius is raised to the longest sensor range if shorter.
+//!
+//! ## Physics
+//!
+//! Terrain heightfields, road and sidewalk triangle meshes, bridge decks,
+//! building and roof hulls and prop boxes become fixed rapier colliders.
+//! Parked cars, benches and props are fixed too: pushing them would need a
+//! rapier pipeline step with contacts every step, which costs more than the
+//! rest of a step together. Agents are kinematic models queried against
+//! the colliders, at a fixed time step `dt`, single-threaded, with no
+//! randomness but hashes of the seed: the same seed and actions give
+//! bit-identical trajectories.
+//!
+//! - **car** (3 actions: throttle 0..1, brake 0..1, steering −1..1, positive
+//!   left): kinematic bicycle model (2.7 m wheelbase, 0.6 rad steering at
+//!   1.5 rad/s, 4 m/s² engine fading to 30 m/s, 9 m/s² brakes, drag, 8 m/s²
+//!   grip limit, no reverse), two ground rays at the axles for height and
+//!   pitch, its box cast along each step's motion against buildings and
+//!   props; see `agents/car.rs` for why not rapier's ray-cast vehicle.
+//! - **pedestrian** (2 actions: walk −1..1 of 2 m/s forwards, half that
+//!   backwards; turn −1..1 of 2.5 rad/s, positive left): rapier's
+//!   kinematic character controller with a 1.8 m capsule, 0.35 m steps,
+//!   45° slopes, snapping to the ground.
+//! - **drone** (4 actions: thrust 0..1 of twice its weight, so 0.5 hovers;
+//!   roll, pitch and yaw rates −1..1 of 2 rad/s): thrust along its body
+//!   axis, tilt limited to 40°, linear drag, its box cast against everything.
+//!
+//! Background cars and pedestrians follow lanes and sidewalks (see
+//! `traffic.rs`); they are boxes for sensors and collisions.
+//!
+//! ## Observations
+//!
+//! [`Sim::write_vector_obs`] writes, all `f32`:
+//!
+//! | index | value |
+//! |---|---|
+//! | 0–7 (ego) | forward, leftward speed ÷ 20 m/s; vertical speed ÷ 10 m/s; yaw rate ÷ 2 rad/s; pitch, roll (rad); height above ground ÷ 50 m (drone); 1 if on its surface (car: carriageway; pedestrian: ground; drone: airborne) |
+//! | 8–17 (route) | the route points 5, 10, 20, 40, 80 m ahead of the agent's progress, each (forward, left) in the agent's frame ÷ 50 m |
+//! | 18–22 (route) | distance to goal ÷ 100 m; offset right of the route ÷ 5 m; sine and cosine of the route's heading 10 m ahead relative to the agent's; height of that point above the agent ÷ 20 m |
+//! | 23… (lidar) | `channels × rays` distances ÷ range (1 = nothing), channel-major, lowest channel first; beam 0 forward, then counter-clockwise seen from above |
+//!
+//! Depth images hold metres along the optical axis (the camera's range
+//! where nothing is within it); semantic images hold
+//! [`SemanticClass::id`](sprawl_world::SemanticClass::id) (0 = nothing;
+//! agents, traffic and pedestrians are `agent`). Cameras look forward
+//! from the sensor mount (car 1.8 m, pedestrian 1.6 m, drone centre).
+//!
+//! ## Tasks, rewards and endings
+//!
+//! Each agent gets a route along the road network from a spawn picked by
+//! the seed: cars along lanes (300 m), pedestrians along the right-hand
+//! sidewalks crossing at junctions (150 m), drones 25 m above the lanes
+//! after a climb (250 m). Reward per step:
+//!
+//! | term | value |
+//! |---|---|
+//! | progress along the route | +0.1 per metre (negative when going back) |
+//! | car off the carriageway | −0.1 per step |
+//! | car against the traffic | −0.1 per step |
+//! | pedestrian on the carriageway | −0.02 per step |
+//! | bumping into something without crashing (pedestrian at a wall) | −0.05 per step |
+//! | success | +10, terminates |
+//! | crash | −10, terminates |
+//! | off road (car off the carriageway > 1 s) | −5, terminates |
+//! | wrong way (car against the traffic > 3 s, away from junctions) | −5, terminates |
+//! | time-out (`max_steps`) | 0, truncates |
+//!
+//! Success: within the kind's goal radius of the goal (car 5 m, pedestrian
+//! 2.5 m, drone 3 m). Crash: a car's or drone's box hits a building, roof,
+//! tree, lamp, bench, parked car or prop; a drone touches the ground faster
+//! than 3 m/s; any agent overlaps a car (traffic or agent), or a car
+//! overlaps anything that moves. See [`Outcome`].
 
+mod agents;
 mod config;
 mod error;
+mod physics;
+mod render;
+mod roads;
+mod sensors;
+mod sim;
+mod stream;
+mod traffic;
 mod types;
 
+pub use agents::agent_kinds;
 pub use config::{CameraConfig, LidarConfig, SensorConfig, SimConfig, WorldSource};
 pub use error::SimError;
+pub use sim::{EGO_LEN, ROUTE_LEN, Sim, WAYPOINTS_AHEAD};
+pub use stream::LoaderStats;
 pub use types::{AgentState, Outcome};
 
 /// `(height, width)` of a camera image (pixels).
 pub type ImageShape = (u32, u32);
 
-/// One simulated world with its agents. `Send`: one per thread.
-pub struct Sim {
-    config: SimConfig,
-    states: Vec<AgentState>,
-    rewards: Vec<f32>,
-}
-
-const KINDS: [(&str, usize); 3] = [("car", 3), ("pedestrian", 2), ("drone", 4)];
-
-impl Sim {
-    /// Checks the configuration and prepares a simulator; call [`reset`](Self::reset) before stepping.
-    pub fn new(config: SimConfig) -> Result<Sim, SimError> {
-        for name in &config.agents {
-            if !KINDS.iter().any(|(k, _)| k == name) {
-                return Err(SimError::UnknownAgentKind {
-                    name: name.clone(),
-                    known: "car, pedestrian, drone".into(),
-                });
-            }
-        }
-        let n = config.agents.len();
-        Ok(Sim {
-            states: vec![
-                AgentState {
-                    position: [0.0; 3],
-                    yaw: 0.0,
-                    pitch: 0.0,
-                    roll: 0.0,
-                    velocity: [0.0; 3],
-                    speed: 0.0,
-                    goal: [0.0; 3],
-                    distance_to_goal: 0.0,
-                    route_progress: 0.0,
-                    route_length: 0.0,
-                    on_route_surface: true,
-                    collided: false,
-                    steps: 0,
-                    outcome: Outcome::Running,
-                };
-                n
-            ],
-            rewards: vec![0.0; n],
-            config,
-        })
-    }
-
-    /// Starts a new episode. A new seed is a new world (or, for a world file, new spawns,
-    /// goals and traffic); the same seed replays the same episode.
-    pub fn reset(&mut self, _seed: u64) -> Result<(), SimError> {
-        Ok(())
-    }
-
-    /// Number of agents.
-    pub fn num_agents(&self) -> usize {
-        self.config.agents.len()
-    }
-
-    /// Kind name of agent `agent`.
-    pub fn agent_kind(&self, agent: usize) -> &str {
-        &self.config.agents[agent]
-    }
-
-    /// Length of agent `agent`'s action vector.
-    pub fn action_dim(&self, agent: usize) -> usize {
-        KINDS
-            .iter()
-            .find(|(k, _)| *k == self.config.agents[agent])
-            .map_or(0, |(_, d)| *d)
-    }
-
-    /// Lower and upper bounds of each action component.
-    pub fn action_bounds(&self, agent: usize) -> (Vec<f32>, Vec<f32>) {
-        let d = self.action_dim(agent);
-        (vec![-1.0; d], vec![1.0; d])
-    }
-
-    /// Length of the flat vector observation (ego state, route features, lidar).
-    pub fn vector_obs_len(&self, _agent: usize) -> usize {
-        let lidar = self
-            .config
-            .sensors
-            .lidar
-            .map_or(0, |l| (l.rays * l.channels) as usize);
-        8 + 15 + lidar
-    }
-
-    /// `(height, width)` of the depth and the semantic image, where configured.
-    pub fn camera_shape(&self) -> (Option<ImageShape>, Option<ImageShape>) {
-        let s = &self.config.sensors;
-        (
-            s.depth.map(|c| (c.height, c.width)),
-            s.semantic.map(|c| (c.height, c.width)),
-        )
-    }
-
-    /// Advances the world one step of `dt` seconds with one action per agent.
-    pub fn step(&mut self, actions: &[&[f32]]) -> Result<(), SimError> {
-        if actions.len() != self.num_agents() {
-            return Err(SimError::WrongActionCount {
-                expected: self.num_agents(),
-                got: actions.len(),
-            });
-        }
-        for s in &mut self.states {
-            s.steps += 1;
-        }
-        Ok(())
-    }
-
-    /// Writes agent `agent`'s vector observation into `out` (length [`vector_obs_len`](Self::vector_obs_len)).
-    pub fn write_vector_obs(&self, _agent: usize, out: &mut [f32]) {
-        out.fill(0.0);
-    }
-
-    /// Writes the depth image (metres, row-major from the top-left; `range` where nothing was hit).
-    pub fn write_depth(&self, _agent: usize, out: &mut [f32]) {
-        out.fill(0.0);
-    }
-
-    /// Writes the semantic image (class ids, 0 = nothing).
-    pub fn write_semantic(&self, _agent: usize, out: &mut [u8]) {
-        out.fill(0);
-    }
-
-    /// Reward of the last step.
-    pub fn reward(&self, agent: usize) -> f32 {
-        self.rewards[agent]
-    }
-
-    /// Whether the episode ended for `agent` (success, crash, off road, wrong way).
-    pub fn terminated(&self, agent: usize) -> bool {
-        self.states[agent].outcome.is_terminal()
-    }
-
-    /// Whether the episode was cut short by the step limit.
-    pub fn truncated(&self, agent: usize) -> bool {
-        self.states[agent].outcome == Outcome::Timeout
-    }
-
-    /// How the episode stands.
-    pub fn outcome(&self, agent: usize) -> Outcome {
-        self.states[agent].outcome
-    }
-
-    /// The agent's state.
-    pub fn agent_state(&self, agent: usize) -> AgentState {
-        self.states[agent]
-    }
-
-    /// A top-down picture around the agent, `size_px` square covering `metres`.
-    pub fn render_top_down(&self, _agent: usize, size_px: u32, _metres: f32) -> image::RgbImage {
-        image::RgbImage::new(size_px, size_px)
-    }
-
-    /// Number of chunks loaded now.
-    pub fn loaded_chunks(&self) -> usize {
-        0
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sim_is_send() {
+        fn send<T: Send>() {}
+        send::<crate::Sim>();
     }
 }

@@ -1,0 +1,305 @@
+//! Sensors by ray casting: lidar, depth and semantic cameras.
+//!
+//! Rays are tested first against the moving boxes (agents, traffic,
+//! pedestrians), which shortens them, then against the static world through
+//! rapier's query pipeline with the shortened length, so the tree walk stops
+//! early. Only moving boxes that can be in range are looked at, and for a
+//! level lidar only the beams whose azimuth falls on a box.
+
+use crate::config::{CameraConfig, LidarConfig};
+use crate::physics::{Layer, Statics};
+use glam::{Quat, Vec3};
+use sprawl_world::SemanticClass;
+
+/// Something that moves: an agent's body or a background car or pedestrian,
+/// as an upright box turned by `yaw` about +Y.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Mover {
+    /// Centre of the box (metres).
+    pub centre: Vec3,
+    /// Heading (radians, see [`AgentState::yaw`](crate::AgentState::yaw)).
+    pub yaw: f32,
+    /// Half extents (x across, y up, z along), metres.
+    pub half: Vec3,
+    /// Agent index, or `u32::MAX` for background traffic.
+    pub agent: u32,
+    /// Whether it is a vehicle (a pedestrian hit by one is crashed into).
+    pub vehicle: bool,
+}
+
+impl Mover {
+    /// Radius of the bounding sphere (metres).
+    pub fn radius(&self) -> f32 {
+        self.half.length()
+    }
+
+    /// Distance along a ray (unit `d`) to the box, if hit within `max`.
+    #[inline]
+    pub fn ray(&self, o: Vec3, d: Vec3, max: f32) -> Option<f32> {
+        let (s, c) = self.yaw.sin_cos();
+        // World → box: rotate by −yaw about +Y.
+        let rel = o - self.centre;
+        let lo = Vec3::new(c * rel.x - s * rel.z, rel.y, s * rel.x + c * rel.z);
+        let ld = Vec3::new(c * d.x - s * d.z, d.y, s * d.x + c * d.z);
+        let mut t0 = 0.0f32;
+        let mut t1 = max;
+        for k in 0..3 {
+            let (o, d, h) = (lo[k], ld[k], self.half[k]);
+            if d.abs() < 1e-9 {
+                if o.abs() > h {
+                    return None;
+                }
+            } else {
+                let inv = 1.0 / d;
+                let (mut a, mut b) = ((-h - o) * inv, (h - o) * inv);
+                if a > b {
+                    std::mem::swap(&mut a, &mut b);
+                }
+                t0 = t0.max(a);
+                t1 = t1.min(b);
+                if t0 > t1 {
+                    return None;
+                }
+            }
+        }
+        Some(t0)
+    }
+
+    /// Whether two boxes overlap (separating axes in plan, intervals in height).
+    pub fn overlaps(&self, other: &Mover) -> bool {
+        if (self.centre.y - other.centre.y).abs() > self.half.y + other.half.y {
+            return false;
+        }
+        let d = other.centre - self.centre;
+        let r = self.half.x.hypot(self.half.z) + other.half.x.hypot(other.half.z);
+        if d.x * d.x + d.z * d.z > r * r {
+            return false;
+        }
+        let axes = |yaw: f32| {
+            let (s, c) = yaw.sin_cos();
+            // Local +X and +Z in the world (rotation by yaw about +Y).
+            [(c, -s), (s, c)]
+        };
+        let a = axes(self.yaw);
+        let b = axes(other.yaw);
+        let project = |ax: (f32, f32), m: &Mover, m_axes: &[(f32, f32); 2]| {
+            m.half.x * (ax.0 * m_axes[0].0 + ax.1 * m_axes[0].1).abs()
+                + m.half.z * (ax.0 * m_axes[1].0 + ax.1 * m_axes[1].1).abs()
+        };
+        for ax in a.iter().chain(b.iter()) {
+            let dist = (d.x * ax.0 + d.z * ax.1).abs();
+            if dist > project(*ax, self, &a) + project(*ax, other, &b) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// Body rotation from heading, nose-up pitch and right-down roll.
+pub(crate) fn attitude(yaw: f32, pitch: f32, roll: f32) -> Quat {
+    Quat::from_rotation_y(yaw) * Quat::from_rotation_x(pitch) * Quat::from_rotation_z(-roll)
+}
+
+/// Precomputed beam directions of a lidar in the body frame (channel-major).
+pub(crate) struct Lidar {
+    cfg: LidarConfig,
+    dirs: Vec<Vec3>,
+    /// Azimuth of each beam (radians, counter-clockwise from forward).
+    step: f32,
+    candidates: Vec<(Mover, f32)>,
+}
+
+impl Lidar {
+    /// Beam tables for a configuration.
+    pub fn new(cfg: LidarConfig) -> Self {
+        let mut dirs = Vec::with_capacity((cfg.rays * cfg.channels) as usize);
+        let step = std::f32::consts::TAU / cfg.rays as f32;
+        for ch in 0..cfg.channels {
+            let el = if cfg.channels > 1 {
+                -0.5 * cfg.vertical_fov + cfg.vertical_fov * ch as f32 / (cfg.channels - 1) as f32
+            } else {
+                0.0
+            };
+            let (se, ce) = el.sin_cos();
+            for r in 0..cfg.rays {
+                let az = step * r as f32;
+                let (sa, ca) = az.sin_cos();
+                // Forward is −Z; counter-clockwise from above turns towards −X.
+                dirs.push(Vec3::new(-sa * ce, se, -ca * ce));
+            }
+        }
+        Self {
+            cfg,
+            dirs,
+            step,
+            candidates: Vec::new(),
+        }
+    }
+
+    /// Number of values written by [`scan`](Self::scan).
+    pub fn len(&self) -> usize {
+        self.dirs.len()
+    }
+
+    /// Scans from `origin` with body rotation `rot` (heading `yaw`, `level`
+    /// when pitch and roll are zero), writing each beam's distance divided by
+    /// the range (1 = nothing within range) into `out`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn scan(
+        &mut self,
+        statics: &Statics,
+        movers: &[Mover],
+        me: u32,
+        origin: Vec3,
+        yaw: f32,
+        rot: Quat,
+        level: bool,
+        out: &mut [f32],
+    ) {
+        let range = self.cfg.range;
+        out.fill(range);
+        self.candidates.clear();
+        for m in movers {
+            if m.agent == me {
+                continue;
+            }
+            let r = m.radius();
+            let d = m.centre - origin;
+            let dist = (d.x * d.x + d.z * d.z).sqrt();
+            if dist - r < range && d.y.abs() - m.half.y < range {
+                self.candidates.push((*m, dist));
+            }
+        }
+        let rays = self.cfg.rays as usize;
+        let channels = self.cfg.channels as usize;
+        for &(m, dist) in &self.candidates {
+            if level && dist > m.radius() + 0.1 {
+                // Beams whose azimuth can meet the box's bounding circle.
+                let d = m.centre - origin;
+                // World azimuth counter-clockwise from −Z, relative to the heading.
+                let az = (-d.x).atan2(-d.z) - yaw;
+                let half = (m.radius() / dist).min(1.0).asin() + self.step;
+                let first = ((az - half) / self.step).floor() as i64;
+                let last = ((az + half) / self.step).ceil() as i64;
+                for k in first..=last.min(first + rays as i64 - 1) {
+                    let r = k.rem_euclid(rays as i64) as usize;
+                    for ch in 0..channels {
+                        let i = ch * rays + r;
+                        let dir = rot * self.dirs[i];
+                        if let Some(t) = m.ray(origin, dir, out[i]) {
+                            out[i] = t;
+                        }
+                    }
+                }
+            } else {
+                for (i, v) in out.iter_mut().enumerate() {
+                    let dir = rot * self.dirs[i];
+                    if let Some(t) = m.ray(origin, dir, *v) {
+                        *v = t;
+                    }
+                }
+            }
+        }
+        let inv = 1.0 / range;
+        for (i, v) in out.iter_mut().enumerate() {
+            let dir = rot * self.dirs[i];
+            if let Some((t, _)) = statics.cast_ray(Layer::All, origin, dir, *v) {
+                *v = t;
+            }
+            *v *= inv;
+        }
+    }
+}
+
+/// A pinhole camera's ray table (body frame) and output buffers.
+pub(crate) struct Camera {
+    cfg: CameraConfig,
+    /// Unit direction per pixel, row-major from the top-left.
+    dirs: Vec<Vec3>,
+    /// Cosine between each pixel's ray and the optical axis (turns range into depth).
+    cos: Vec<f32>,
+    candidates: Vec<Mover>,
+}
+
+impl Camera {
+    /// Ray tables for a configuration.
+    pub fn new(cfg: CameraConfig) -> Self {
+        let (w, h) = (cfg.width as usize, cfg.height as usize);
+        let tx = (0.5 * cfg.fov).tan();
+        let ty = tx * h as f32 / w as f32;
+        let mut dirs = Vec::with_capacity(w * h);
+        let mut cos = Vec::with_capacity(w * h);
+        for i in 0..h {
+            for j in 0..w {
+                let x = (2.0 * (j as f32 + 0.5) / w as f32 - 1.0) * tx;
+                let y = (1.0 - 2.0 * (i as f32 + 0.5) / h as f32) * ty;
+                let d = Vec3::new(x, y, -1.0);
+                let n = d.length();
+                dirs.push(d / n);
+                cos.push(1.0 / n);
+            }
+        }
+        Self {
+            cfg,
+            dirs,
+            cos,
+            candidates: Vec::new(),
+        }
+    }
+
+    /// Renders depth (metres along the optical axis, `range` where nothing
+    /// is hit) and/or class ids from `origin` with rotation `rot`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn render(
+        &mut self,
+        statics: &Statics,
+        movers: &[Mover],
+        me: u32,
+        origin: Vec3,
+        rot: Quat,
+        mut depth: Option<&mut [f32]>,
+        mut semantic: Option<&mut [u8]>,
+    ) {
+        let range = self.cfg.range;
+        let forward = rot * Vec3::NEG_Z;
+        self.candidates.clear();
+        for m in movers {
+            if m.agent == me {
+                continue;
+            }
+            let d = m.centre - origin;
+            let r = m.radius();
+            if d.length() - r < range && d.dot(forward) > -r {
+                self.candidates.push(*m);
+            }
+        }
+        let agent_id = SemanticClass::Agent.id();
+        for (i, local) in self.dirs.iter().enumerate() {
+            let dir = rot * *local;
+            // Ray length that reaches the far plane at this pixel.
+            let mut best = range / self.cos[i];
+            let mut class = 0u8;
+            for m in &self.candidates {
+                if let Some(t) = m.ray(origin, dir, best) {
+                    best = t;
+                    class = agent_id;
+                }
+            }
+            if let Some((t, c)) = statics.cast_ray(Layer::All, origin, dir, best) {
+                best = t;
+                class = c.id();
+            }
+            if let Some(d) = depth.as_deref_mut() {
+                d[i] = if class == 0 {
+                    range
+                } else {
+                    (best * self.cos[i]).min(range)
+                };
+            }
+            if let Some(s) = semantic.as_deref_mut() {
+                s[i] = class;
+            }
+        }
+    }
+}

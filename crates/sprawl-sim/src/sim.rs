@@ -1,0 +1,1164 @@
+//! The simulator: one world, its agents, traffic, sensors and tasks.
+
+use crate::agents::{self, AgentModel, Body, Registration, StepReport, TaskKind, forward};
+use crate::config::{SimConfig, WorldSource};
+use crate::physics::Statics;
+use crate::roads::{RoadNet, Route, Tracker, Way, sidewalk_offset};
+use crate::sensors::{Camera, Lidar, Mover, attitude};
+use crate::stream::{ChunkSource, Loader, LoaderStats};
+use crate::traffic::Traffic;
+use crate::{AgentState, Outcome, SimError};
+use glam::Vec3;
+use rapier3d::geometry::ColliderHandle;
+use sprawl_world::hash::{StableHasher, mix64};
+use sprawl_world::{Chunk, ChunkCoord, SemanticClass, WorldSpec};
+use std::sync::Arc;
+
+/// Length of the ego part of the vector observation.
+pub const EGO_LEN: usize = 8;
+/// Length of the route part of the vector observation.
+pub const ROUTE_LEN: usize = 15;
+/// Distances ahead along the route of the five route waypoints (metres).
+pub const WAYPOINTS_AHEAD: [f32; 5] = [5.0, 10.0, 20.0, 40.0, 80.0];
+
+/// Live chunks beyond the stream radius are dropped this much further out (metres).
+const DROP_MARGIN: f32 = 32.0;
+/// Chunks this much beyond the stream radius are made ahead in the background (metres).
+const PREFETCH_MARGIN: f32 = 64.0;
+/// Seconds of travel ahead that prefetching also covers.
+const PREFETCH_AHEAD_S: f32 = 4.0;
+
+/// Reward terms (see the crate documentation).
+const REWARD_PER_METRE: f32 = 0.1;
+const REWARD_SUCCESS: f32 = 10.0;
+const REWARD_CRASH: f32 = -10.0;
+const REWARD_OFF_ROAD_END: f32 = -5.0;
+const REWARD_WRONG_WAY_END: f32 = -5.0;
+const PENALTY_OFF_ROAD: f32 = 0.1;
+const PENALTY_WRONG_WAY: f32 = 0.1;
+const PENALTY_BUMP: f32 = 0.05;
+const PENALTY_PED_ON_ROAD: f32 = 0.02;
+/// Seconds off the carriageway, or against the traffic, before the episode ends.
+const OFF_ROAD_LIMIT_S: f32 = 1.0;
+const WRONG_WAY_LIMIT_S: f32 = 3.0;
+
+struct Agent {
+    reg: &'static Registration,
+    model: Box<dyn AgentModel>,
+    route: Route,
+    tracker: Tracker,
+    state: AgentState,
+    reward: f32,
+    lidar: Vec<f32>,
+    depth: Vec<f32>,
+    semantic: Vec<u8>,
+    off_road_s: f32,
+    wrong_way_s: f32,
+    surface: Option<SemanticClass>,
+    body: Body,
+}
+
+/// One simulated world with its agents. See the [crate documentation](crate).
+///
+/// `Send`: build one per thread and step them in parallel; nothing is shared.
+pub struct Sim {
+    config: SimConfig,
+    /// The spec before seeding (generated worlds), else `None` (world file).
+    base: Option<WorldSpec>,
+    chunk_size: f32,
+    radius: f32,
+    loader: Loader,
+    statics: Statics,
+    live: Vec<Chunk>,
+    live_handles: Vec<Vec<ColliderHandle>>,
+    net: RoadNet,
+    traffic: Traffic,
+    agents: Vec<Agent>,
+    movers: Vec<Mover>,
+    required: Vec<ChunkCoord>,
+    scratch: Vec<ChunkCoord>,
+    lidar: Option<Lidar>,
+    depth_cam: Option<Camera>,
+    semantic_cam: Option<Camera>,
+    seed: u64,
+    steps: u32,
+    ready: bool,
+    prefetched_at: Vec<Vec3>,
+    ways: Vec<Way>,
+}
+
+fn check(ok: bool, what: impl FnOnce() -> String) -> Result<(), SimError> {
+    if ok {
+        Ok(())
+    } else {
+        Err(SimError::InvalidConfig(what()))
+    }
+}
+
+fn validate(c: &SimConfig) -> Result<(), SimError> {
+    check(!c.agents.is_empty() && c.agents.len() <= 64, || {
+        format!("agents: need 1 to 64 agents, got {}", c.agents.len())
+    })?;
+    check(c.dt.is_finite() && c.dt > 0.0 && c.dt <= 1.0, || {
+        format!("dt must be in (0, 1] seconds, got {}", c.dt)
+    })?;
+    check(c.max_steps >= 1, || "max_steps must be at least 1".into())?;
+    for (name, v) in [
+        ("traffic_density", c.traffic_density),
+        ("pedestrian_density", c.pedestrian_density),
+    ] {
+        check((0.0..=1.0).contains(&v), || {
+            format!("{name} must be in 0..=1, got {v}")
+        })?;
+    }
+    check(
+        c.stream_radius.is_finite() && c.stream_radius > 0.0 && c.stream_radius <= 2000.0,
+        || {
+            format!(
+                "stream_radius must be in (0, 2000] metres, got {}",
+                c.stream_radius
+            )
+        },
+    )?;
+    if let Some(l) = c.sensors.lidar {
+        check((1..=100_000).contains(&l.rays), || {
+            format!("lidar rays must be 1 to 100000, got {}", l.rays)
+        })?;
+        check((1..=1024).contains(&l.channels), || {
+            format!("lidar channels must be 1 to 1024, got {}", l.channels)
+        })?;
+        check(
+            l.range.is_finite() && l.range > 0.0 && l.range <= 1000.0,
+            || format!("lidar range must be in (0, 1000] metres, got {}", l.range),
+        )?;
+        check(
+            l.vertical_fov.is_finite() && (0.0..=std::f32::consts::PI).contains(&l.vertical_fov),
+            || {
+                format!(
+                    "lidar vertical_fov must be in 0..=π radians, got {}",
+                    l.vertical_fov
+                )
+            },
+        )?;
+    }
+    for (name, cam) in [("depth", c.sensors.depth), ("semantic", c.sensors.semantic)] {
+        if let Some(k) = cam {
+            check(
+                (1..=4096).contains(&k.width) && (1..=4096).contains(&k.height),
+                || format!("{name} camera size must be 1 to 4096 pixels a side"),
+            )?;
+            check(
+                k.fov.is_finite() && k.fov > 0.0 && k.fov < std::f32::consts::PI,
+                || format!("{name} camera fov must be in (0, π) radians, got {}", k.fov),
+            )?;
+            check(
+                k.range.is_finite() && k.range > 0.0 && k.range <= 1000.0,
+                || {
+                    format!(
+                        "{name} camera range must be in (0, 1000] metres, got {}",
+                        k.range
+                    )
+                },
+            )?;
+        }
+    }
+    Ok(())
+}
+
+impl Sim {
+    /// Checks the configuration, reads the world (interprets a prompt or
+    /// sketch, opens a world file) and prepares a simulator; call
+    /// [`reset`](Self::reset) before stepping.
+    pub fn new(config: SimConfig) -> Result<Sim, SimError> {
+        validate(&config)?;
+        let mut regs = Vec::with_capacity(config.agents.len());
+        for name in &config.agents {
+            regs.push(
+                agents::find(name).ok_or_else(|| SimError::UnknownAgentKind {
+                    name: name.clone(),
+                    known: agents::agent_kinds().join(", "),
+                })?,
+            );
+        }
+        let base = match &config.world {
+            WorldSource::Spec(s) => Some((**s).clone()),
+            WorldSource::Prompt(text) => {
+                Some(sprawl_gen::prompt::interpret_prompt(text, &WorldSpec::default())?.spec)
+            }
+            WorldSource::Sketch(path) => {
+                let options = sprawl_gen::sketch::SketchOptions::default();
+                let report = sprawl_gen::sketch::interpret_sketch_file(path, &options).map_err(
+                    |source| SimError::Sketch {
+                        path: path.clone(),
+                        source,
+                    },
+                )?;
+                Some(WorldSpec {
+                    sketch: Some(report.layout),
+                    ..WorldSpec::default()
+                })
+            }
+            WorldSource::File(_) => None,
+        };
+        let source = match (&config.world, &base) {
+            (WorldSource::File(p), _) => ChunkSource::File(p.clone()),
+            (_, Some(spec)) => {
+                spec.validate()?;
+                ChunkSource::Spec(Arc::new(spec.clone()))
+            }
+            (_, None) => unreachable!("every generated source has a base spec"),
+        };
+        let loader = Loader::new(source)?;
+        let chunk_size = loader.spec().chunk_size;
+        let s = &config.sensors;
+        let radius = [
+            Some(config.stream_radius),
+            s.lidar.map(|l| l.range),
+            s.depth.map(|c| c.range),
+            s.semantic.map(|c| c.range),
+        ]
+        .into_iter()
+        .flatten()
+        .fold(0.0f32, f32::max);
+        let lidar = s.lidar.map(Lidar::new);
+        let depth_cam = s.depth.map(Camera::new);
+        let semantic_cam = match (s.depth, s.semantic) {
+            (Some(d), Some(m)) if d == m => None, // rendered together with depth
+            (_, m) => m.map(Camera::new),
+        };
+        let agents = regs
+            .into_iter()
+            .map(|reg| Agent {
+                reg,
+                model: (reg.make)(),
+                route: Route::default(),
+                tracker: Tracker::default(),
+                state: blank_state(),
+                reward: 0.0,
+                lidar: vec![0.0; lidar.as_ref().map_or(0, Lidar::len)],
+                depth: vec![0.0; s.depth.map_or(0, |c| (c.width * c.height) as usize)],
+                semantic: vec![0; s.semantic.map_or(0, |c| (c.width * c.height) as usize)],
+                off_road_s: 0.0,
+                wrong_way_s: 0.0,
+                surface: None,
+                body: Body::default(),
+            })
+            .collect();
+        Ok(Sim {
+            config,
+            base,
+            chunk_size,
+            radius,
+            loader,
+            statics: Statics::default(),
+            live: Vec::new(),
+            live_handles: Vec::new(),
+            net: RoadNet::default(),
+            traffic: Traffic::default(),
+            agents,
+            movers: Vec::new(),
+            required: Vec::new(),
+            scratch: Vec::new(),
+            lidar,
+            depth_cam,
+            semantic_cam,
+            seed: 0,
+            steps: 0,
+            ready: false,
+            prefetched_at: Vec::new(),
+            ways: Vec::new(),
+        })
+    }
+
+    /// Starts a new episode.
+    ///
+    /// For a generated world (spec, prompt, sketch) the seed is the world's
+    /// seed: a new seed is a new city. For a world file the city is the
+    /// file's and the seed picks spawn points, goals and traffic. The same
+    /// seed (and the same actions) replays the same episode bit for bit.
+    ///
+    /// On error the simulator needs another successful reset before stepping.
+    pub fn reset(&mut self, seed: u64) -> Result<(), SimError> {
+        self.ready = false;
+        self.seed = seed;
+        self.steps = 0;
+        if let Some(base) = &self.base
+            && self.loader.spec().seed != seed
+        {
+            let spec = WorldSpec {
+                seed,
+                ..base.clone()
+            };
+            self.statics.clear();
+            self.live.clear();
+            self.live_handles.clear();
+            self.loader.set_spec(Arc::new(spec));
+        }
+        // Everything the episode sees is rebuilt from the seed; only live
+        // chunks (identical whatever made them) carry over.
+        self.net = RoadNet::default();
+        self.traffic.clear();
+        self.required.clear();
+        self.prefetched_at.clear();
+        let mut spawns = Vec::with_capacity(self.agents.len());
+        for i in 0..self.agents.len() {
+            spawns.push(self.plan(i)?);
+        }
+        // Chunks around the spawns, made at once (the stepping thread and
+        // the background thread share the work).
+        let positions: Vec<Vec3> = spawns.iter().map(|r| r.points[0]).collect();
+        let mut needed = Vec::new();
+        for p in &positions {
+            self.chunks_near(*p, self.radius, &mut needed);
+        }
+        needed.sort_unstable();
+        needed.dedup();
+        let missing: Vec<ChunkCoord> = needed
+            .iter()
+            .copied()
+            .filter(|c| !self.live.iter().any(|l| l.coord == *c))
+            .collect();
+        // Half to the background thread, half here; then whatever is left here.
+        for c in missing.iter().skip(missing.len() / 2 + 1) {
+            self.loader.prefetch(*c);
+        }
+        let here: Vec<ChunkCoord> = missing
+            .iter()
+            .take(missing.len() / 2 + 1)
+            .copied()
+            .collect();
+        self.loader.make_ready(&here)?;
+        for (i, route) in spawns.into_iter().enumerate() {
+            let a = &mut self.agents[i];
+            a.tracker = Tracker::default();
+            a.state = blank_state();
+            a.reward = 0.0;
+            a.off_road_s = 0.0;
+            a.wrong_way_s = 0.0;
+            a.route = route;
+        }
+        self.update_required(&needed)?;
+        for i in 0..self.agents.len() {
+            let a = &mut self.agents[i];
+            let start = a.route.points[0];
+            let (_, dir) = a.route.at(0.0);
+            a.model.place(start, (-dir.x).atan2(-dir.z), &self.statics);
+            a.body = a.model.body();
+        }
+        self.rebuild_movers();
+        for i in 0..self.agents.len() {
+            self.evaluate(i, StepReport::default(), true);
+        }
+        self.sense();
+        self.prefetch(true);
+        self.ready = true;
+        Ok(())
+    }
+
+    /// Number of agents.
+    pub fn num_agents(&self) -> usize {
+        self.agents.len()
+    }
+
+    /// Kind name of agent `agent` (`"car"`, `"pedestrian"`, `"drone"`).
+    ///
+    /// # Panics
+    /// If `agent >= num_agents()` (as do all per-agent methods).
+    pub fn agent_kind(&self, agent: usize) -> &str {
+        self.agents[agent].reg.name
+    }
+
+    /// Length of agent `agent`'s action vector: car 3 (throttle 0..1, brake
+    /// 0..1, steering −1..1, positive left), pedestrian 2 (walk −1..1 of
+    /// 2 m/s forwards, half that backwards; turn −1..1 of 2.5 rad/s, positive
+    /// left), drone 4 (thrust 0..1 of twice its weight; roll, pitch, yaw
+    /// rates −1..1 of 2 rad/s).
+    pub fn action_dim(&self, agent: usize) -> usize {
+        self.agents[agent].model.action_bounds().0.len()
+    }
+
+    /// Lower and upper bounds of each action component.
+    pub fn action_bounds(&self, agent: usize) -> (Vec<f32>, Vec<f32>) {
+        let (lo, hi) = self.agents[agent].model.action_bounds();
+        (lo.to_vec(), hi.to_vec())
+    }
+
+    /// Length of the flat vector observation: [`EGO_LEN`] ego values,
+    /// [`ROUTE_LEN`] route values, then `rays × channels` lidar values.
+    pub fn vector_obs_len(&self, _agent: usize) -> usize {
+        EGO_LEN + ROUTE_LEN + self.lidar.as_ref().map_or(0, Lidar::len)
+    }
+
+    /// `(height, width)` of the depth and the semantic image, where configured.
+    pub fn camera_shape(&self) -> (Option<crate::ImageShape>, Option<crate::ImageShape>) {
+        let s = &self.config.sensors;
+        (
+            s.depth.map(|c| (c.height, c.width)),
+            s.semantic.map(|c| (c.height, c.width)),
+        )
+    }
+
+    /// Advances the world one fixed step of `dt` seconds with one action per agent.
+    ///
+    /// Every action is checked first (count, length, NaN, infinity, bounds);
+    /// on any error nothing moves. Agents whose episode has ended stay where
+    /// they are (their actions are still checked) and get zero reward.
+    pub fn step(&mut self, actions: &[&[f32]]) -> Result<(), SimError> {
+        if !self.ready {
+            return Err(SimError::NotReset);
+        }
+        if actions.len() != self.agents.len() {
+            return Err(SimError::WrongActionCount {
+                expected: self.agents.len(),
+                got: actions.len(),
+            });
+        }
+        for (i, (a, act)) in self.agents.iter().zip(actions).enumerate() {
+            let (lo, hi) = a.model.action_bounds();
+            if act.len() != lo.len() {
+                return Err(SimError::InvalidAction {
+                    agent: i,
+                    reason: format!(
+                        "a {} takes {} values, got {}",
+                        a.reg.name,
+                        lo.len(),
+                        act.len()
+                    ),
+                });
+            }
+            for (k, v) in act.iter().enumerate() {
+                if !v.is_finite() {
+                    return Err(SimError::InvalidAction {
+                        agent: i,
+                        reason: format!("component {k} is {v}, not a finite number"),
+                    });
+                }
+                if *v < lo[k] || *v > hi[k] {
+                    return Err(SimError::InvalidAction {
+                        agent: i,
+                        reason: format!(
+                            "component {k} is {v}, outside its bounds {}..={}",
+                            lo[k], hi[k]
+                        ),
+                    });
+                }
+            }
+        }
+        self.steps += 1;
+        let dt = self.config.dt;
+        let mut reports = [StepReport::default(); 64];
+        for (i, act) in actions.iter().enumerate() {
+            let a = &mut self.agents[i];
+            if a.state.outcome != Outcome::Running {
+                continue;
+            }
+            reports[i] = a.model.step(act, &self.statics, dt);
+            a.body = a.model.body();
+        }
+        // Traffic keeps its distance to the agents as they are now.
+        self.movers.clear();
+        self.agent_movers();
+        let agent_boxes = self.movers.clone();
+        self.traffic
+            .step(&self.net, dt, &agent_boxes, self.chunk_size, &self.required);
+        self.stream()?;
+        self.rebuild_movers();
+        for (i, report) in reports.iter().take(self.agents.len()).enumerate() {
+            if self.agents[i].state.outcome == Outcome::Running {
+                self.evaluate(i, *report, false);
+            } else {
+                self.agents[i].reward = 0.0;
+            }
+        }
+        self.sense();
+        Ok(())
+    }
+
+    /// Writes agent `agent`'s vector observation into `out` (length
+    /// [`vector_obs_len`](Self::vector_obs_len); see the crate docs for the layout).
+    pub fn write_vector_obs(&self, agent: usize, out: &mut [f32]) {
+        let a = &self.agents[agent];
+        let b = a.body;
+        let (ego, rest) = out.split_at_mut(EGO_LEN);
+        let (route, lidar) = rest.split_at_mut(ROUTE_LEN);
+        let f = forward(b.yaw);
+        let left = forward(b.yaw + std::f32::consts::FRAC_PI_2);
+        ego[0] = b.velocity.dot(f) / 20.0;
+        ego[1] = b.velocity.dot(left) / 20.0;
+        ego[2] = b.velocity.y / 10.0;
+        ego[3] = b.yaw_rate / 2.0;
+        ego[4] = b.pitch;
+        ego[5] = b.roll;
+        ego[6] = (b.above_ground / 50.0).min(4.0);
+        ego[7] = if a.state.on_route_surface { 1.0 } else { 0.0 };
+        let p = b.position;
+        for (k, ahead) in WAYPOINTS_AHEAD.iter().enumerate() {
+            let (q, _) = a.route.at(a.tracker.progress + ahead);
+            let d = q - p;
+            route[2 * k] = (d.dot(f) / 50.0).clamp(-4.0, 4.0);
+            route[2 * k + 1] = (d.dot(left) / 50.0).clamp(-4.0, 4.0);
+        }
+        let (q, dir) = a.route.at(a.tracker.progress + WAYPOINTS_AHEAD[1]);
+        let plan = Vec3::new(dir.x, 0.0, dir.z).normalize_or(f);
+        route[10] = (a.state.distance_to_goal / 100.0).min(10.0);
+        route[11] = (a.tracker.lateral / 5.0).clamp(-4.0, 4.0);
+        route[12] = f.cross(plan).y;
+        route[13] = f.dot(plan);
+        route[14] = ((q.y - p.y) / 20.0).clamp(-4.0, 4.0);
+        let n = lidar.len().min(a.lidar.len());
+        lidar[..n].copy_from_slice(&a.lidar[..n]);
+    }
+
+    /// Writes the depth image of agent `agent` (metres along the optical
+    /// axis, row-major from the top-left; the camera's range where nothing
+    /// was hit). Leaves `out` untouched when no depth camera is configured.
+    pub fn write_depth(&self, agent: usize, out: &mut [f32]) {
+        let src = &self.agents[agent].depth;
+        let n = out.len().min(src.len());
+        out[..n].copy_from_slice(&src[..n]);
+    }
+
+    /// Writes the semantic image of agent `agent`
+    /// ([`SemanticClass::id`], 0 = nothing within range).
+    pub fn write_semantic(&self, agent: usize, out: &mut [u8]) {
+        let src = &self.agents[agent].semantic;
+        let n = out.len().min(src.len());
+        out[..n].copy_from_slice(&src[..n]);
+    }
+
+    /// Reward of the last step (see the crate documentation).
+    pub fn reward(&self, agent: usize) -> f32 {
+        self.agents[agent].reward
+    }
+
+    /// Whether the episode ended for `agent` (success, crash, off road, wrong way).
+    pub fn terminated(&self, agent: usize) -> bool {
+        self.agents[agent].state.outcome.is_terminal()
+    }
+
+    /// Whether the episode was cut short by the step limit.
+    pub fn truncated(&self, agent: usize) -> bool {
+        self.agents[agent].state.outcome == Outcome::Timeout
+    }
+
+    /// How the episode stands for `agent`.
+    pub fn outcome(&self, agent: usize) -> Outcome {
+        self.agents[agent].state.outcome
+    }
+
+    /// The agent's state after the last step.
+    pub fn agent_state(&self, agent: usize) -> AgentState {
+        self.agents[agent].state
+    }
+
+    /// Number of chunks with colliders in the world now.
+    pub fn loaded_chunks(&self) -> usize {
+        self.live.len()
+    }
+
+    /// Coordinates of the chunks with colliders now, sorted.
+    pub fn loaded_chunk_coords(&self) -> Vec<ChunkCoord> {
+        let mut v: Vec<ChunkCoord> = self.live.iter().map(|c| c.coord).collect();
+        v.sort_unstable();
+        v
+    }
+
+    /// Counters of the background chunk loader.
+    pub fn loader_stats(&self) -> LoaderStats {
+        self.loader.stats
+    }
+
+    /// Number of background cars and pedestrians now.
+    pub fn traffic_count(&self) -> (usize, usize) {
+        (self.traffic.cars.len(), self.traffic.walkers.len())
+    }
+
+    /// The route of `agent` as a polyline from the spawn to the goal (metres).
+    pub fn route(&self, agent: usize) -> &[Vec3] {
+        &self.agents[agent].route.points
+    }
+
+    /// The live chunks (for drawing).
+    pub(crate) fn live_chunks(&self) -> &[Chunk] {
+        &self.live
+    }
+
+    /// The moving boxes after the last step (for drawing).
+    pub(crate) fn movers(&self) -> &[Mover] {
+        &self.movers
+    }
+
+    /// Moves agent `agent` to `position` facing `yaw` (radians) at rest,
+    /// streaming the world around it, without ending its episode. Meant for
+    /// tests and scripted scenarios; the route stays the same.
+    pub fn teleport(&mut self, agent: usize, position: [f32; 3], yaw: f32) -> Result<(), SimError> {
+        if !self.ready {
+            return Err(SimError::NotReset);
+        }
+        let p = Vec3::from(position);
+        if !p.is_finite() || !yaw.is_finite() {
+            return Err(SimError::InvalidAction {
+                agent,
+                reason: "teleport target is not finite".into(),
+            });
+        }
+        let a = &mut self.agents[agent];
+        a.body.position = p;
+        a.tracker = Tracker::default();
+        self.stream()?;
+        let a = &mut self.agents[agent];
+        a.model.place(p, yaw, &self.statics);
+        a.body = a.model.body();
+        a.tracker.update(&a.route, a.body.position);
+        self.rebuild_movers();
+        self.sense();
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ internals
+
+    /// Chunks whose square lies within `r` metres (in plan) of `p`.
+    fn chunks_near(&self, p: Vec3, r: f32, out: &mut Vec<ChunkCoord>) {
+        let s = self.chunk_size;
+        let (x0, x1) = (
+            ((p.x - r) / s).floor() as i32,
+            ((p.x + r) / s).floor() as i32,
+        );
+        let (z0, z1) = (
+            ((p.z - r) / s).floor() as i32,
+            ((p.z + r) / s).floor() as i32,
+        );
+        for z in z0..=z1 {
+            for x in x0..=x1 {
+                let (cx, cz) = (x as f32 * s, z as f32 * s);
+                let dx = (cx - p.x).max(0.0).max(p.x - (cx + s));
+                let dz = (cz - p.z).max(0.0).max(p.z - (cz + s));
+                if dx * dx + dz * dz <= r * r {
+                    out.push(ChunkCoord::new(x, z));
+                }
+            }
+        }
+    }
+
+    /// Adds a chunk's road graph to the network (making the chunk if needed).
+    fn know(&mut self, c: ChunkCoord) -> Result<(), SimError> {
+        if self.net.has(c) {
+            return Ok(());
+        }
+        if let Some(l) = self.live.iter().find(|l| l.coord == c) {
+            self.net.add(c, &l.roads);
+        } else {
+            let chunk = self.loader.peek(c)?;
+            self.net.add(c, &chunk.roads);
+        }
+        Ok(())
+    }
+
+    /// Picks agent `i`'s spawn and route from the seed.
+    fn plan(&mut self, i: usize) -> Result<Route, SimError> {
+        let task = self.agents[i].model.task();
+        let h = StableHasher::new().u64(self.seed).str("spawn").finish();
+        // The episode's area: a chunk near the origin, from the seed.
+        let base = ChunkCoord::new((mix64(h) % 5) as i32 - 2, (mix64(h ^ 1) % 5) as i32 - 2);
+        let car = task != TaskKind::Sidewalks;
+        let mut order: Vec<ChunkCoord> = Vec::new();
+        for r in 0..=4i32 {
+            for z in -r..=r {
+                for x in -r..=r {
+                    if x.abs().max(z.abs()) == r {
+                        order.push(ChunkCoord::new(base.x + x, base.z + z));
+                    }
+                }
+            }
+        }
+        for (attempt, c) in order.into_iter().enumerate() {
+            self.know(c)?;
+            let Some(edges) = self.net.by_chunk.get(&c) else {
+                continue;
+            };
+            let mut candidates: Vec<Way> = Vec::new();
+            for &e in edges {
+                if self.net.edges[e as usize].len < 30.0 {
+                    continue;
+                }
+                for forward in [true, false] {
+                    let w = Way { edge: e, forward };
+                    if !car || self.net.lanes(w) > 0 {
+                        candidates.push(w);
+                    }
+                }
+            }
+            if candidates.is_empty() {
+                continue;
+            }
+            let hi = StableHasher::new()
+                .u64(self.seed)
+                .u64(i as u64)
+                .u64(attempt as u64)
+                .finish();
+            let w = candidates[(hi % candidates.len() as u64) as usize];
+            let len = self.net.edges[w.edge as usize].len;
+            let s0 = len * (0.25 + 0.5 * ((mix64(hi) >> 40) as f32 / (1u64 << 24) as f32));
+            let route = self.walk(w, s0, task, hi)?;
+            return Ok(route);
+        }
+        Err(SimError::NoRoad {
+            agent: i,
+            searched_m: 4.5 * self.chunk_size,
+        })
+    }
+
+    /// A route from `s0` metres along way `w`, turning by hashes at junctions.
+    fn walk(&mut self, mut w: Way, s0: f32, task: TaskKind, h: u64) -> Result<Route, SimError> {
+        let (target, lift) = match task {
+            TaskKind::Lanes => (300.0, 0.0),
+            TaskKind::Sidewalks => (150.0, 0.15),
+            TaskKind::Air => (250.0, 25.0),
+        };
+        let line = |net: &RoadNet, w: Way| match task {
+            TaskKind::Sidewalks => {
+                net.offset_line(w, sidewalk_offset(net.edges[w.edge as usize].class))
+            }
+            _ => net.lane_line(w, 0),
+        };
+        let (a, b) = line(&self.net, w);
+        let t = s0 / a.distance(b).max(1e-3);
+        let start = a + (b - a) * t.clamp(0.0, 1.0);
+        let mut points = vec![start];
+        if task == TaskKind::Air {
+            points.push(start + Vec3::Y * lift);
+        }
+        points.push(b + Vec3::Y * lift);
+        let mut length = start.distance(b);
+        let mut turn = 0u64;
+        let mut ways = std::mem::take(&mut self.ways);
+        while length < target && turn < 64 {
+            turn += 1;
+            let (_, end) = self.net.ends(w);
+            if self.net.boundary[end as usize] {
+                for c in self.net.chunks_around(end, self.chunk_size) {
+                    self.know(c)?;
+                }
+            }
+            let hn = h ^ turn.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let next = self
+                .net
+                .pick_next(w, task != TaskKind::Sidewalks, hn, &mut ways)
+                .unwrap_or(Way {
+                    edge: w.edge,
+                    forward: !w.forward,
+                });
+            let (a, b) = line(&self.net, next);
+            let last = *points.last().unwrap_or(&start);
+            length += last.distance(a + Vec3::Y * lift) + a.distance(b);
+            points.push(a + Vec3::Y * lift);
+            points.push(b + Vec3::Y * lift);
+            w = next;
+        }
+        self.ways = ways;
+        let mut route = Route::new(points, task == TaskKind::Air);
+        // End exactly `target` metres along.
+        if route.length() > target {
+            let (goal, _) = route.at(target);
+            let keep = route.cum.iter().take_while(|c| **c < target).count();
+            let mut pts = route.points[..keep].to_vec();
+            pts.push(goal);
+            route = Route::new(pts, task == TaskKind::Air);
+        }
+        Ok(route)
+    }
+
+    /// Brings the live world to the required set `needed` (sorted): makes
+    /// chunks live, adds their roads, and places traffic on newly required ones.
+    fn update_required(&mut self, needed: &[ChunkCoord]) -> Result<(), SimError> {
+        let mut fresh = Vec::new();
+        for &c in needed {
+            if self.required.binary_search(&c).is_err() {
+                fresh.push(c);
+            }
+        }
+        if fresh.is_empty() && needed.len() == self.required.len() {
+            return Ok(());
+        }
+        for &c in &fresh {
+            if !self.live.iter().any(|l| l.coord == c) {
+                let chunk = self.loader.take(c)?;
+                let mut handles = Vec::with_capacity(chunk.objects.len());
+                self.statics.add_chunk(&chunk, &mut handles);
+                self.live.push(chunk);
+                self.live_handles.push(handles);
+            }
+            self.know(c)?;
+        }
+        self.required.clear();
+        self.required.extend_from_slice(needed);
+        let avoid: Vec<Vec3> = self.agents.iter().map(|a| a.route.points[0]).collect();
+        let avoid: Vec<Vec3> = if self.steps == 0 {
+            avoid
+        } else {
+            self.agents.iter().map(|a| a.body.position).collect()
+        };
+        for &c in &fresh {
+            self.traffic.spawn_chunk(
+                &self.net,
+                c,
+                self.seed,
+                self.config.traffic_density,
+                self.config.pedestrian_density,
+                &avoid,
+            );
+        }
+        Ok(())
+    }
+
+    /// Streaming after agents moved: required set, drops, prefetch.
+    fn stream(&mut self) -> Result<(), SimError> {
+        let mut needed = std::mem::take(&mut self.scratch);
+        needed.clear();
+        for a in &self.agents {
+            self.chunks_near(a.body.position, self.radius, &mut needed);
+        }
+        needed.sort_unstable();
+        needed.dedup();
+        if needed != self.required {
+            self.update_required(&needed)?;
+        }
+        self.scratch = needed;
+        // Drop live chunks no agent is near.
+        let far = self.radius + DROP_MARGIN;
+        let mut k = 0;
+        while k < self.live.len() {
+            let c = self.live[k].coord;
+            let near = self
+                .agents
+                .iter()
+                .any(|a| self.chunk_distance(c, a.body.position) <= far);
+            if near || self.required.binary_search(&c).is_ok() {
+                k += 1;
+            } else {
+                let chunk = self.live.swap_remove(k);
+                let handles = self.live_handles.swap_remove(k);
+                self.statics.remove(&handles);
+                self.loader.give_back(chunk);
+            }
+        }
+        self.prefetch(false);
+        Ok(())
+    }
+
+    fn chunk_distance(&self, c: ChunkCoord, p: Vec3) -> f32 {
+        let s = self.chunk_size;
+        let (cx, cz) = (c.x as f32 * s, c.z as f32 * s);
+        let dx = (cx - p.x).max(0.0).max(p.x - (cx + s));
+        let dz = (cz - p.z).max(0.0).max(p.z - (cz + s));
+        (dx * dx + dz * dz).sqrt()
+    }
+
+    /// Asks the background thread for chunks agents will need soon; forgets
+    /// kept chunks far from every agent. Runs when an agent has moved 8 m.
+    fn prefetch(&mut self, force: bool) {
+        self.loader.poll();
+        let moved = force
+            || self.prefetched_at.len() != self.agents.len()
+            || self
+                .agents
+                .iter()
+                .zip(&self.prefetched_at)
+                .any(|(a, p)| a.body.position.distance_squared(*p) > 64.0);
+        if !moved {
+            return;
+        }
+        self.prefetched_at = self.agents.iter().map(|a| a.body.position).collect();
+        let mut want = Vec::new();
+        for a in &self.agents {
+            let p = a.body.position;
+            self.chunks_near(p, self.radius + PREFETCH_MARGIN, &mut want);
+            let ahead = p + a.body.velocity * PREFETCH_AHEAD_S;
+            self.chunks_near(ahead, self.radius, &mut want);
+        }
+        want.sort_unstable();
+        want.dedup();
+        // Nearest first.
+        let key = |c: &ChunkCoord| {
+            self.agents
+                .iter()
+                .map(|a| self.chunk_distance(*c, a.body.position))
+                .fold(f32::INFINITY, f32::min)
+        };
+        want.sort_by(|a, b| key(a).total_cmp(&key(b)));
+        for c in &want {
+            if !self.live.iter().any(|l| l.coord == *c) {
+                self.loader.prefetch(*c);
+            }
+        }
+        let keep_r = self.radius + 2.0 * PREFETCH_MARGIN;
+        let positions: Vec<Vec3> = self.agents.iter().map(|a| a.body.position).collect();
+        let s = self.chunk_size;
+        self.loader.retain(|c| {
+            let (cx, cz) = (c.x as f32 * s, c.z as f32 * s);
+            positions.iter().any(|p| {
+                let dx = (cx - p.x).max(0.0).max(p.x - (cx + s));
+                let dz = (cz - p.z).max(0.0).max(p.z - (cz + s));
+                dx * dx + dz * dz <= keep_r * keep_r
+            })
+        });
+    }
+
+    fn agent_movers(&mut self) {
+        for (i, a) in self.agents.iter().enumerate() {
+            let b = a.body;
+            self.movers.push(Mover {
+                centre: b.position + Vec3::Y * a.model.box_offset(),
+                yaw: b.yaw,
+                half: a.model.half_extents(),
+                agent: i as u32,
+                vehicle: a.model.is_vehicle(),
+            });
+        }
+    }
+
+    fn rebuild_movers(&mut self) {
+        self.movers.clear();
+        self.agent_movers();
+        self.traffic.movers(&mut self.movers);
+    }
+
+    /// Progress, reward and outcome of agent `i` after a step.
+    fn evaluate(&mut self, i: usize, report: StepReport, at_reset: bool) {
+        let me = self.movers[i];
+        let hit_by_mover = self
+            .movers
+            .iter()
+            .enumerate()
+            .any(|(j, m)| j != i && (me.vehicle || m.vehicle) && me.overlaps(m));
+        let wrong_way = self.wrong_way(i);
+        let dt = self.config.dt;
+        let max_steps = self.config.max_steps;
+        let steps = self.steps;
+        let a = &mut self.agents[i];
+        let task = a.model.task();
+        let before = a.tracker.progress;
+        a.tracker.update(&a.route, a.body.position);
+        let goal = a.route.goal();
+        let distance = a.body.position.distance(goal);
+        let mut reward = 0.0;
+        let mut outcome = Outcome::Running;
+        let mut collided = report.collided;
+        if !at_reset {
+            reward += (a.tracker.progress - before).clamp(-10.0, 10.0) * REWARD_PER_METRE;
+            a.surface = report.surface;
+            if report.crashed || hit_by_mover {
+                outcome = Outcome::Crash;
+            }
+            if hit_by_mover {
+                collided = true;
+                a.model.halt();
+                a.body = a.model.body();
+            }
+            if report.collided && !report.crashed {
+                reward -= PENALTY_BUMP;
+            }
+            match task {
+                TaskKind::Lanes => {
+                    let on_road = matches!(
+                        report.surface,
+                        Some(SemanticClass::Road | SemanticClass::Bridge)
+                    );
+                    a.off_road_s = if on_road { 0.0 } else { a.off_road_s + dt };
+                    if !on_road {
+                        reward -= PENALTY_OFF_ROAD;
+                    }
+                    a.wrong_way_s = if wrong_way { a.wrong_way_s + dt } else { 0.0 };
+                    if wrong_way {
+                        reward -= PENALTY_WRONG_WAY;
+                    }
+                    if outcome == Outcome::Running && a.off_road_s > OFF_ROAD_LIMIT_S {
+                        outcome = Outcome::OffRoad;
+                    }
+                    if outcome == Outcome::Running && a.wrong_way_s > WRONG_WAY_LIMIT_S {
+                        outcome = Outcome::WrongWay;
+                    }
+                }
+                TaskKind::Sidewalks => {
+                    if report.surface == Some(SemanticClass::Road) {
+                        reward -= PENALTY_PED_ON_ROAD;
+                    }
+                }
+                TaskKind::Air => {}
+            }
+            if outcome == Outcome::Running && distance <= a.model.goal_radius() {
+                outcome = Outcome::Success;
+            }
+            if outcome == Outcome::Running && steps >= max_steps {
+                outcome = Outcome::Timeout;
+            }
+            reward += match outcome {
+                Outcome::Success => REWARD_SUCCESS,
+                Outcome::Crash => REWARD_CRASH,
+                Outcome::OffRoad => REWARD_OFF_ROAD_END,
+                Outcome::WrongWay => REWARD_WRONG_WAY_END,
+                Outcome::Running | Outcome::Timeout => 0.0,
+            };
+        } else {
+            a.surface = None;
+        }
+        let b = a.body;
+        let on_surface = match task {
+            TaskKind::Lanes => {
+                at_reset || matches!(a.surface, Some(SemanticClass::Road | SemanticClass::Bridge))
+            }
+            TaskKind::Sidewalks => a.surface.is_some(),
+            TaskKind::Air => a.surface.is_none(),
+        };
+        a.reward = reward;
+        a.state = AgentState {
+            position: b.position.to_array(),
+            yaw: b.yaw,
+            pitch: b.pitch,
+            roll: b.roll,
+            velocity: b.velocity.to_array(),
+            speed: b.velocity.dot(forward(b.yaw)),
+            goal: goal.to_array(),
+            distance_to_goal: distance,
+            route_progress: a.tracker.progress,
+            route_length: a.route.length(),
+            on_route_surface: on_surface,
+            collided,
+            steps,
+            outcome,
+        };
+    }
+
+    /// Whether car `i` drives against the traffic of the carriageway it is on.
+    fn wrong_way(&self, i: usize) -> bool {
+        let a = &self.agents[i];
+        if a.model.task() != TaskKind::Lanes {
+            return false;
+        }
+        let b = a.body;
+        let f = forward(b.yaw);
+        if b.velocity.dot(f) < 1.0 {
+            return false;
+        }
+        let p = b.position;
+        let c = ChunkCoord::containing(p.x, p.z, self.chunk_size);
+        let mut best: Option<(f32, f32, f32, u32)> = None; // (dist², along, offset, edge)
+        for dz in -1..=1 {
+            for dx in -1..=1 {
+                let Some(edges) = self.net.by_chunk.get(&ChunkCoord::new(c.x + dx, c.z + dz))
+                else {
+                    continue;
+                };
+                for &e in edges {
+                    let edge = self.net.edges[e as usize];
+                    let (pa, pb) = (
+                        self.net.nodes[edge.a as usize],
+                        self.net.nodes[edge.b as usize],
+                    );
+                    let ab = Vec3::new(pb.x - pa.x, 0.0, pb.z - pa.z);
+                    let ap = Vec3::new(p.x - pa.x, 0.0, p.z - pa.z);
+                    let l2 = ab.length_squared().max(1e-6);
+                    let t = ap.dot(ab) / l2;
+                    let tc = t.clamp(0.0, 1.0);
+                    let d2 = (ap - ab * tc).length_squared();
+                    if best.is_none_or(|b| d2 < b.0) {
+                        let along_m = t * l2.sqrt();
+                        let right = Vec3::new(-ab.z, 0.0, ab.x) / l2.sqrt();
+                        best = Some((d2, along_m, ap.dot(right), e));
+                    }
+                }
+            }
+        }
+        let Some((d2, along, offset, e)) = best else {
+            return false;
+        };
+        let edge = self.net.edges[e as usize];
+        let half = 0.5 * edge.width_m();
+        // Not on this carriageway, or near its ends (junctions, turns).
+        if d2 > half * half || along < 10.0 || along > edge.len - 10.0 || offset.abs() < 0.3 {
+            return false;
+        }
+        let (pa, pb) = (
+            self.net.nodes[edge.a as usize],
+            self.net.nodes[edge.b as usize],
+        );
+        let dir = Vec3::new(pb.x - pa.x, 0.0, pb.z - pa.z).normalize_or_zero();
+        let heading = f.dot(dir);
+        if offset > 0.0 {
+            heading < -0.5 || edge.fwd == 0
+        } else {
+            heading > 0.5 || edge.bwd == 0
+        }
+    }
+
+    /// Runs every agent's sensors.
+    fn sense(&mut self) {
+        let statics = &self.statics;
+        let movers = &self.movers;
+        for (i, a) in self.agents.iter_mut().enumerate() {
+            let b = a.body;
+            let rot = attitude(b.yaw, b.pitch, b.roll);
+            let origin = b.position + rot * (Vec3::Y * a.model.sensor_height());
+            if let Some(l) = self.lidar.as_mut() {
+                let level = b.pitch.abs() < 1e-4 && b.roll.abs() < 1e-4;
+                l.scan(
+                    statics,
+                    movers,
+                    i as u32,
+                    origin,
+                    b.yaw,
+                    rot,
+                    level,
+                    &mut a.lidar,
+                );
+            }
+            let shared = self.semantic_cam.is_none() && !a.semantic.is_empty();
+            if let Some(cam) = self.depth_cam.as_mut() {
+                let sem = if shared {
+                    Some(a.semantic.as_mut_slice())
+                } else {
+                    None
+                };
+                cam.render(
+                    statics,
+                    movers,
+                    i as u32,
+                    origin,
+                    rot,
+                    Some(&mut a.depth),
+                    sem,
+                );
+            }
+            if let Some(cam) = self.semantic_cam.as_mut() {
+                cam.render(
+                    statics,
+                    movers,
+                    i as u32,
+                    origin,
+                    rot,
+                    None,
+                    Some(&mut a.semantic),
+                );
+            }
+        }
+    }
+}
+
+fn blank_state() -> AgentState {
+    AgentState {
+        position: [0.0; 3],
+        yaw: 0.0,
+        pitch: 0.0,
+        roll: 0.0,
+        velocity: [0.0; 3],
+        speed: 0.0,
+        goal: [0.0; 3],
+        distance_to_goal: 0.0,
+        route_progress: 0.0,
+        route_length: 0.0,
+        on_route_surface: true,
+        collided: false,
+        steps: 0,
+        outcome: Outcome::Running,
+    }
+}

@@ -1,0 +1,343 @@
+//! Background traffic and pedestrians: cheap kinematic followers of the
+//! road network's lanes and sidewalks.
+//!
+//! When a chunk comes within reach of an agent, followers are placed on its
+//! lanes (one slot per 20 m of lane) and sidewalks (one per 15 m) with the
+//! configured probability, hashed from the seed and the slot, so the same
+//! seed gives the same traffic. Cars keep their gap with the intelligent
+//! driver model (to cars and agents ahead in their corridor); at the end of
+//! an edge they pick the next one by a hash and drive a straight connector
+//! across the junction. Pedestrians walk the right-hand sidewalk and cross
+//! at junctions. Followers that reach a chunk no agent is near are removed.
+//! They ignore each other at junctions: they are obstacles for sensors and
+//! for agents, not a traffic simulation.
+
+use crate::roads::{RoadNet, Way, sidewalk_offset};
+use crate::sensors::Mover;
+use glam::Vec3;
+use sprawl_world::ChunkCoord;
+use sprawl_world::hash::{StableHasher, mix64};
+
+/// Half extents of a background car (metres).
+pub(crate) const CAR_HALF: Vec3 = Vec3::new(0.9, 0.75, 2.2);
+/// Half extents of a background pedestrian (metres).
+pub(crate) const WALKER_HALF: Vec3 = Vec3::new(0.3, 0.9, 0.3);
+
+/// Intelligent driver model parameters.
+const IDM_ACCEL: f32 = 1.5;
+const IDM_BRAKE: f32 = 3.0;
+const IDM_GAP: f32 = 2.5;
+const IDM_HEADWAY: f32 = 1.2;
+/// How far ahead a car looks for a leader (metres).
+const LOOK_AHEAD: f32 = 40.0;
+
+/// One background car or pedestrian.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Follower {
+    way: Way,
+    lane: u8,
+    p0: Vec3,
+    p1: Vec3,
+    len: f32,
+    s: f32,
+    /// On a connector across a junction towards `next`.
+    connector: bool,
+    next: Option<Way>,
+    /// Speed and desired speed (m/s).
+    v: f32,
+    v0: f32,
+    /// Position on the ground and heading.
+    pub pos: Vec3,
+    pub yaw: f32,
+    hash: u64,
+    turns: u32,
+}
+
+impl Follower {
+    fn set_line(&mut self, p0: Vec3, p1: Vec3) {
+        self.p0 = p0;
+        self.p1 = p1;
+        self.len = p0.distance(p1).max(1e-3);
+        let d = p1 - p0;
+        if d.x.abs() + d.z.abs() > 1e-4 {
+            self.yaw = (-d.x).atan2(-d.z);
+        }
+    }
+
+    fn place(&mut self) {
+        let t = (self.s / self.len).clamp(0.0, 1.0);
+        self.pos = self.p0 + (self.p1 - self.p0) * t;
+    }
+}
+
+/// All background followers.
+#[derive(Default)]
+pub(crate) struct Traffic {
+    /// Cars.
+    pub cars: Vec<Follower>,
+    /// Pedestrians.
+    pub walkers: Vec<Follower>,
+    buf: Vec<Way>,
+    gaps: Vec<(f32, f32)>,
+}
+
+fn unit(h: u64) -> f32 {
+    (mix64(h) >> 40) as f32 / (1u64 << 24) as f32
+}
+
+fn car_line(net: &RoadNet, w: Way, lane: u8) -> (Vec3, Vec3) {
+    let lanes = net.lanes(w).max(1);
+    net.lane_line(w, lane.min(lanes - 1))
+}
+
+fn walk_line(net: &RoadNet, w: Way) -> (Vec3, Vec3) {
+    let class = net.edges[w.edge as usize].class;
+    net.offset_line(w, sidewalk_offset(class))
+}
+
+impl Traffic {
+    /// Removes every follower.
+    pub fn clear(&mut self) {
+        self.cars.clear();
+        self.walkers.clear();
+    }
+
+    /// Places followers on the lanes and sidewalks of chunk `coord`, away from `avoid`.
+    pub fn spawn_chunk(
+        &mut self,
+        net: &RoadNet,
+        coord: ChunkCoord,
+        seed: u64,
+        car_density: f32,
+        walker_density: f32,
+        avoid: &[Vec3],
+    ) {
+        let Some(edges) = net.by_chunk.get(&coord) else {
+            return;
+        };
+        let clear = |p: Vec3, r: f32| {
+            avoid
+                .iter()
+                .all(|a| (a.x - p.x).powi(2) + (a.z - p.z).powi(2) > r * r)
+        };
+        for &e in edges {
+            let edge = net.edges[e as usize];
+            for forward in [true, false] {
+                let way = Way { edge: e, forward };
+                let key = StableHasher::new()
+                    .u64(seed)
+                    .i64(i64::from(coord.x))
+                    .i64(i64::from(coord.z))
+                    .u64(u64::from(edge.key.1))
+                    .u64(u64::from(forward))
+                    .finish();
+                if car_density > 0.0 {
+                    for lane in 0..net.lanes(way) {
+                        let (p0, p1) = car_line(net, way, lane);
+                        let slots = (edge.len / 20.0).floor() as u32;
+                        for j in 0..slots {
+                            let h = mix64(key ^ (u64::from(lane) << 32 | u64::from(j)));
+                            if unit(h) >= car_density {
+                                continue;
+                            }
+                            let s = 20.0 * j as f32 + 10.0 * unit(h ^ 1);
+                            let mut f = new_follower(way, lane, p0, p1, s, h, true);
+                            f.place();
+                            if clear(f.pos, 12.0) {
+                                self.cars.push(f);
+                            }
+                        }
+                    }
+                }
+                if walker_density > 0.0 {
+                    let (p0, p1) = walk_line(net, way);
+                    let slots = (edge.len / 15.0).floor() as u32;
+                    for j in 0..slots {
+                        let h = mix64(key ^ 0x5eed ^ (u64::from(j) << 8));
+                        if unit(h) >= walker_density {
+                            continue;
+                        }
+                        let s = 15.0 * j as f32 + 7.5 * unit(h ^ 1);
+                        let mut f = new_follower(way, 0, p0, p1, s, h, false);
+                        f.place();
+                        if clear(f.pos, 4.0) {
+                            self.walkers.push(f);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Advances every follower by `dt`; `agents` are the agents' boxes (cars
+    /// keep their distance to them); followers outside `keep` chunks are removed.
+    pub fn step(
+        &mut self,
+        net: &RoadNet,
+        dt: f32,
+        agents: &[Mover],
+        chunk_size: f32,
+        keep: &[ChunkCoord],
+    ) {
+        // Leaders first, from positions at the start of the step.
+        self.gaps.clear();
+        for (i, c) in self.cars.iter().enumerate() {
+            let (s, co) = c.yaw.sin_cos();
+            let (fx, fz) = (-s, -co);
+            let mut best = (f32::INFINITY, 0.0f32);
+            let mut consider = |p: Vec3, half_len: f32, v_along: f32| {
+                let (dx, dz) = (p.x - c.pos.x, p.z - c.pos.z);
+                let ahead = dx * fx + dz * fz;
+                if ahead <= 0.0 || ahead > LOOK_AHEAD {
+                    return;
+                }
+                let lateral = (dx * fz - dz * fx).abs();
+                if lateral > 1.8 {
+                    return;
+                }
+                let gap = ahead - CAR_HALF.z - half_len;
+                if gap < best.0 {
+                    best = (gap, v_along);
+                }
+            };
+            for (j, o) in self.cars.iter().enumerate() {
+                if i != j {
+                    consider(o.pos, CAR_HALF.z, o.v * (o.yaw - c.yaw).cos());
+                }
+            }
+            for a in agents {
+                let v_along = 0.0;
+                consider(a.centre, a.half.z.max(a.half.x), v_along);
+            }
+            self.gaps.push(best);
+        }
+        for (c, &(gap, v_lead)) in self.cars.iter_mut().zip(&self.gaps) {
+            let free = 1.0 - (c.v / c.v0).powi(4);
+            let interact = if gap.is_finite() {
+                let s_star = IDM_GAP
+                    + (c.v * IDM_HEADWAY
+                        + c.v * (c.v - v_lead) / (2.0 * (IDM_ACCEL * IDM_BRAKE).sqrt()))
+                    .max(0.0);
+                (s_star / gap.max(0.1)).powi(2)
+            } else {
+                0.0
+            };
+            let a = (IDM_ACCEL * (free - interact)).max(-9.0);
+            c.v = (c.v + a * dt).max(0.0);
+        }
+        let mut buf = std::mem::take(&mut self.buf);
+        for c in &mut self.cars {
+            advance(c, net, dt, true, &mut buf);
+        }
+        for w in &mut self.walkers {
+            advance(w, net, dt, false, &mut buf);
+        }
+        self.buf = buf;
+        let inside = |f: &Follower| {
+            f.len > 0.0
+                && keep
+                    .binary_search(&ChunkCoord::containing(f.pos.x, f.pos.z, chunk_size))
+                    .is_ok()
+        };
+        self.cars.retain(inside);
+        self.walkers.retain(inside);
+    }
+
+    /// Appends every follower's box to `out`.
+    pub fn movers(&self, out: &mut Vec<Mover>) {
+        for c in &self.cars {
+            out.push(Mover {
+                centre: c.pos + Vec3::Y * CAR_HALF.y,
+                yaw: c.yaw,
+                half: CAR_HALF,
+                agent: u32::MAX,
+                vehicle: true,
+            });
+        }
+        for w in &self.walkers {
+            out.push(Mover {
+                centre: w.pos + Vec3::Y * WALKER_HALF.y,
+                yaw: w.yaw,
+                half: WALKER_HALF,
+                agent: u32::MAX,
+                vehicle: false,
+            });
+        }
+    }
+}
+
+fn new_follower(way: Way, lane: u8, p0: Vec3, p1: Vec3, s: f32, h: u64, car: bool) -> Follower {
+    let v0 = if car {
+        7.0 + 5.0 * unit(h ^ 2)
+    } else {
+        1.1 + 0.5 * unit(h ^ 2)
+    };
+    let mut f = Follower {
+        way,
+        lane,
+        p0,
+        p1,
+        len: 1.0,
+        s,
+        connector: false,
+        next: None,
+        v: v0 * 0.8,
+        v0,
+        pos: p0,
+        yaw: 0.0,
+        hash: h,
+        turns: 0,
+    };
+    f.set_line(p0, p1);
+    f.s = s.min(f.len);
+    f
+}
+
+/// Moves a follower along its line, onto connectors and next edges.
+fn advance(f: &mut Follower, net: &RoadNet, dt: f32, car: bool, buf: &mut Vec<Way>) {
+    f.s += f.v * dt;
+    let mut guard = 0;
+    while f.s >= f.len && guard < 4 {
+        guard += 1;
+        let over = f.s - f.len;
+        if f.connector {
+            let w = f.next.take().unwrap_or(f.way);
+            f.way = w;
+            f.connector = false;
+            let (p0, p1) = if car {
+                car_line(net, w, f.lane)
+            } else {
+                walk_line(net, w)
+            };
+            f.set_line(p0, p1);
+            f.s = over;
+        } else {
+            f.turns += 1;
+            let h = f.hash ^ u64::from(f.turns).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let (_, end) = net.ends(f.way);
+            let next = match net.pick_next(f.way, car, h, buf) {
+                Some(n) => n,
+                None if net.boundary[end as usize] => {
+                    // The road goes on in a chunk nobody is near: leave.
+                    f.len = 0.0;
+                    return;
+                }
+                None => Way {
+                    edge: f.way.edge,
+                    forward: !f.way.forward,
+                },
+            };
+            let (q0, _) = if car {
+                car_line(net, next, f.lane)
+            } else {
+                walk_line(net, next)
+            };
+            let from = f.p1;
+            f.next = Some(next);
+            f.connector = true;
+            f.set_line(from, q0);
+            f.s = over;
+        }
+    }
+    f.place();
+}
