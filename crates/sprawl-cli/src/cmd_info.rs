@@ -14,10 +14,13 @@ pub fn run(args: InfoArgs) -> Result<()> {
     let info = world.info()?;
     let mut out = std::io::stdout().lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &to_json(&info)?)?;
+        let mut v = to_json(&info)?;
+        v["backends"] = crate::cmd_backends::info_json(&world)?;
+        serde_json::to_writer_pretty(&mut out, &v)?;
         writeln!(out)?;
     } else {
         write_text(&mut out, &info)?;
+        crate::cmd_backends::info_text(&world, &mut out)?;
     }
     Ok(())
 }

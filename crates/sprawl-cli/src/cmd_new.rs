@@ -30,6 +30,11 @@ pub fn run(args: NewArgs) -> Result<()> {
         return Err(already_exists(&args.file));
     }
     let mut out = std::io::stdout().lock();
+    let routing = args
+        .config
+        .as_deref()
+        .map(crate::cmd_backends::load)
+        .transpose()?;
     let (spec, provenance, derived_from) = match (&args.prompt, &args.sketch) {
         (Some(text), None) => {
             let text = text.trim();
@@ -41,11 +46,15 @@ pub fn run(args: NewArgs) -> Result<()> {
             let interpretation = interpret_prompt(text, &base)?;
             writeln!(out, "{interpretation}")?;
             let inputs = StableHasher::new().str(text).u64(seed).finish();
-            (
-                interpretation.spec,
-                Provenance::embedded("prompt-interpreter", INTERPRETER_VERSION, inputs),
-                "the prompt text",
-            )
+            let mut spec = interpretation.spec;
+            let mut provenance =
+                Provenance::embedded("prompt-interpreter", INTERPRETER_VERSION, inputs);
+            if let Some(r) = &routing
+                && let Some((s, p)) = r.prompt(&mut out, text, seed)?
+            {
+                (spec, provenance) = (s, p);
+            }
+            (spec, provenance, "the prompt text")
         }
         (None, Some(path)) => {
             let defaults = SketchOptions::default();
@@ -101,16 +110,20 @@ pub fn run(args: NewArgs) -> Result<()> {
                 .f32(options.metres_per_pixel)
                 .u64(seed)
                 .finish();
+            let mut layout = report.layout;
+            let mut provenance =
+                Provenance::embedded("sketch-interpreter", INTERPRETER_VERSION, inputs);
+            if let Some(r) = &routing
+                && let Some((l, p)) = r.sketch(&mut out, &bytes, options.metres_per_pixel)?
+            {
+                (layout, provenance) = (l, p);
+            }
             let spec = WorldSpec {
                 seed,
-                sketch: Some(report.layout),
+                sketch: Some(layout),
                 ..WorldSpec::default()
             };
-            (
-                spec,
-                Provenance::embedded("sketch-interpreter", INTERPRETER_VERSION, inputs),
-                "the sketch file's bytes",
-            )
+            (spec, provenance, "the sketch file's bytes")
         }
         // clap's argument group requires exactly one of the two.
         _ => bail!("give exactly one of --prompt and --sketch"),
@@ -121,6 +134,9 @@ pub fn run(args: NewArgs) -> Result<()> {
         Err(StoreError::AlreadyExists { path }) => return Err(already_exists(&path)),
         Err(e) => return Err(e.into()),
     };
+    if let Some(r) = routing {
+        r.save(&world)?;
+    }
     match args.seed {
         Some(seed) => writeln!(out, "Seed: {seed} (from --seed)")?,
         None => writeln!(

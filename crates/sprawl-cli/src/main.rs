@@ -14,10 +14,12 @@
 //! else. Outside input never makes the program panic.
 
 mod args;
+mod cmd_backends;
 mod cmd_edit;
 mod cmd_info;
 mod cmd_new;
 mod cmd_region;
+mod cmd_serve;
 mod load;
 
 use args::{RegionArgs, Vec3Arg};
@@ -59,6 +61,51 @@ enum Command {
     Objects(ObjectsArgs),
     /// Edit the world: move, remove or add objects (recorded in the file's journal).
     Edit(EditArgs),
+    /// Generation backends: what a world used, with metrics from its call log.
+    #[command(subcommand)]
+    Backends(BackendsCmd),
+    /// Run the generation orchestrator as an HTTP service (loopback, bearer token).
+    ServeGen(ServeArgs),
+}
+
+/// `sprawl backends …`.
+#[derive(Debug, Subcommand)]
+enum BackendsCmd {
+    /// Per-backend calls, failures, fallbacks, latency p50/p99 and cost
+    /// recorded in a world file, its cached answers and the money spent.
+    Status(BackendsStatusArgs),
+}
+
+/// Arguments of `sprawl backends status`.
+#[derive(Debug, Args)]
+struct BackendsStatusArgs {
+    /// World file.
+    file: PathBuf,
+    /// Backends configuration (TOML): also show its routes, backends and
+    /// whether each key variable is set (never its value), and the budget.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Arguments of `sprawl serve-gen`.
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Backends configuration (TOML; see examples/backends.toml).
+    #[arg(long, value_name = "FILE")]
+    config: PathBuf,
+    /// Address to listen on (loopback by default; port 0 picks a free one).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:8787")]
+    bind: std::net::SocketAddr,
+    /// Environment variable holding the bearer token clients must send
+    /// (at least 16 characters).
+    #[arg(long, value_name = "VAR")]
+    token_env: String,
+    /// Keep the cache, call log and spending in this world file (default: in memory).
+    #[arg(long, value_name = "FILE")]
+    world: Option<PathBuf>,
 }
 
 /// Arguments of `sprawl new`.
@@ -95,6 +142,12 @@ struct NewArgs {
     /// Replace FILE if it already exists (it is never overwritten otherwise).
     #[arg(long)]
     force: bool,
+    /// Generation backends configuration (TOML; see examples/backends.toml):
+    /// the prompt or sketch goes down its route, and the first usable
+    /// answer replaces the procedural one. Without it everything is
+    /// procedural and offline.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 /// Arguments of `sprawl info`.
@@ -228,6 +281,8 @@ fn main() -> ExitCode {
         Command::Export(a) => cmd_region::export(a),
         Command::Objects(a) => cmd_region::objects(a),
         Command::Edit(a) => cmd_edit::run(a),
+        Command::Backends(BackendsCmd::Status(a)) => cmd_backends::status(a),
+        Command::ServeGen(a) => cmd_serve::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
