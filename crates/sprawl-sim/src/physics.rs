@@ -14,7 +14,7 @@ use glam::{Quat, Vec3};
 use rapier3d::dynamics::{IslandManager, RigidBodySet};
 use rapier3d::geometry::{Collider, ColliderBuilder, ColliderHandle, ColliderSet, Ray};
 use rapier3d::math::{Pose, Rotation, Vector};
-use rapier3d::parry::partitioning::Bvh;
+use rapier3d::parry::partitioning::{Bvh, BvhBuildStrategy, BvhWorkspace};
 use rapier3d::parry::query::{DefaultQueryDispatcher, ShapeCastHit, ShapeCastOptions};
 use rapier3d::parry::shape::Shape;
 use rapier3d::parry::utils::Array2;
@@ -77,6 +77,19 @@ pub(crate) enum Layer {
     Solid,
 }
 
+/// A leaf's geometry in a form that rays test quickly; parry's general
+/// ray casts (GJK for convex hulls) are several times slower.
+#[derive(Clone, Default)]
+enum Fast {
+    /// No fast path: ask the collider's shape.
+    #[default]
+    Shape,
+    /// An oriented box: world → box rotation, centre, half extents.
+    Box { inv: Quat, centre: Vec3, half: Vec3 },
+    /// A convex hull as the planes `n·x ≤ d` of its faces (world space).
+    Hull(Box<[[f32; 4]]>),
+}
+
 /// The static colliders of the loaded chunks.
 pub(crate) struct Statics {
     colliders: ColliderSet,
@@ -86,6 +99,11 @@ pub(crate) struct Statics {
     all: Bvh,
     ground: Bvh,
     solid: Bvh,
+    /// Per leaf (collider index): fast geometry and class id.
+    fast: Vec<Fast>,
+    class: Vec<u8>,
+    workspace: BvhWorkspace,
+    dirty: bool,
 }
 
 impl Default for Statics {
@@ -98,8 +116,102 @@ impl Default for Statics {
             all: Bvh::new(),
             ground: Bvh::new(),
             solid: Bvh::new(),
+            fast: Vec::new(),
+            class: Vec::new(),
+            workspace: BvhWorkspace::default(),
+            dirty: false,
         }
     }
+}
+
+/// Ray against an oriented box; entry distance (0 from inside) if within `max`.
+#[inline]
+fn ray_box(inv: Quat, centre: Vec3, half: Vec3, o: Vec3, d: Vec3, max: f32) -> Option<f32> {
+    let lo = inv * (o - centre);
+    let ld = inv * d;
+    let mut t0 = 0.0f32;
+    let mut t1 = max;
+    for k in 0..3 {
+        let (o, d, h) = (lo[k], ld[k], half[k]);
+        if d.abs() < 1e-12 {
+            if o.abs() > h {
+                return None;
+            }
+        } else {
+            let inv = 1.0 / d;
+            let (a, b) = ((-h - o) * inv, (h - o) * inv);
+            t0 = t0.max(a.min(b));
+            t1 = t1.min(a.max(b));
+            if t0 > t1 {
+                return None;
+            }
+        }
+    }
+    Some(t0)
+}
+
+/// Ray against a convex hull given by face planes.
+#[inline]
+fn ray_hull(planes: &[[f32; 4]], o: Vec3, d: Vec3, max: f32) -> Option<f32> {
+    let mut t0 = 0.0f32;
+    let mut t1 = max;
+    for p in planes {
+        let n = Vec3::new(p[0], p[1], p[2]);
+        let dist = p[3] - n.dot(o);
+        let nd = n.dot(d);
+        if nd.abs() < 1e-12 {
+            if dist < 0.0 {
+                return None;
+            }
+        } else {
+            let t = dist / nd;
+            if nd < 0.0 {
+                t0 = t0.max(t);
+            } else {
+                t1 = t1.min(t);
+            }
+            if t0 > t1 {
+                return None;
+            }
+        }
+    }
+    Some(t0)
+}
+
+fn fast_of(c: &Collider) -> Fast {
+    let pos = c.position();
+    let rot = Quat::from_xyzw(
+        pos.rotation.x,
+        pos.rotation.y,
+        pos.rotation.z,
+        pos.rotation.w,
+    );
+    let t = gv(pos.translation);
+    if let Some(b) = c.shape().as_cuboid() {
+        return Fast::Box {
+            inv: rot.inverse(),
+            centre: t,
+            half: gv(b.half_extents),
+        };
+    }
+    if let Some(h) = c.shape().as_convex_polyhedron() {
+        let pts = h.points();
+        let adj = h.vertices_adj_to_face();
+        let planes: Vec<[f32; 4]> = h
+            .faces()
+            .iter()
+            .filter_map(|f| {
+                let first = *adj.get(f.first_vertex_or_edge as usize)? as usize;
+                let n = rot * gv(f.normal);
+                let p = rot * gv(*pts.get(first)?) + t;
+                Some([n.x, n.y, n.z, n.dot(p)])
+            })
+            .collect();
+        if !planes.is_empty() {
+            return Fast::Hull(planes.into_boxed_slice());
+        }
+    }
+    Fast::Shape
 }
 
 impl Statics {
@@ -111,6 +223,13 @@ impl Statics {
                 let aabb = c.compute_aabb();
                 let h = self.colliders.insert(c);
                 let leaf = h.into_raw_parts().0;
+                let k = leaf as usize;
+                if self.fast.len() <= k {
+                    self.fast.resize(k + 1, Fast::Shape);
+                    self.class.resize(k + 1, 0);
+                }
+                self.fast[k] = fast_of(&self.colliders[h]);
+                self.class[k] = o.class.id();
                 self.all.insert(aabb, leaf);
                 if ground {
                     self.ground.insert(aabb, leaf);
@@ -118,6 +237,16 @@ impl Statics {
                     self.solid.insert(aabb, leaf);
                 }
                 out.push(h);
+            }
+        }
+        self.dirty = true;
+    }
+
+    /// Rebuilds the trees after chunks came or went (better trees, faster rays).
+    pub fn optimise(&mut self) {
+        if std::mem::take(&mut self.dirty) {
+            for bvh in [&mut self.all, &mut self.ground, &mut self.solid] {
+                bvh.rebuild(&mut self.workspace, BvhBuildStrategy::Binned);
             }
         }
     }
@@ -134,6 +263,8 @@ impl Statics {
                 false,
             ) {
                 self.all.remove(leaf);
+                self.fast[leaf as usize] = Fast::Shape;
+                self.dirty = true;
                 if is_ground(class_of(&c)) {
                     self.ground.remove(leaf);
                 } else {
@@ -172,10 +303,23 @@ impl Statics {
         dir: Vec3,
         max: f32,
     ) -> Option<(f32, SemanticClass)> {
-        let q = self.query(layer, QueryFilter::default());
+        let bvh = match layer {
+            Layer::All => &self.all,
+            Layer::Ground => &self.ground,
+            Layer::Solid => &self.solid,
+        };
         let ray = Ray::new(rv(origin), rv(dir));
-        let (h, toi) = q.cast_ray(&ray, max, true)?;
-        Some((toi, class_of(&self.colliders[h])))
+        let (leaf, toi) =
+            bvh.cast_ray(&ray, max, |leaf, best| match &self.fast[leaf as usize] {
+                Fast::Box { inv, centre, half } => ray_box(*inv, *centre, *half, origin, dir, best),
+                Fast::Hull(planes) => ray_hull(planes, origin, dir, best),
+                Fast::Shape => {
+                    let (c, _) = self.colliders.get_unknown_gen(leaf)?;
+                    c.shape().cast_ray(c.position(), &ray, best, true)
+                }
+            })?;
+        let id = self.class[leaf as usize];
+        Some((toi, SemanticClass::ALL[usize::from(id.max(1) - 1)]))
     }
 
     /// First hit of `shape` at `pos` moving by `motion` (fraction of the motion, 0..=1).

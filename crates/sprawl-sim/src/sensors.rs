@@ -25,9 +25,26 @@ pub(crate) struct Mover {
     pub agent: u32,
     /// Whether it is a vehicle (a pedestrian hit by one is crashed into).
     pub vehicle: bool,
+    /// Sine and cosine of `yaw`.
+    sin: f32,
+    cos: f32,
 }
 
 impl Mover {
+    /// A box at `centre` (metres) turned by `yaw`.
+    pub fn new(centre: Vec3, yaw: f32, half: Vec3, agent: u32, vehicle: bool) -> Self {
+        let (sin, cos) = yaw.sin_cos();
+        Self {
+            centre,
+            yaw,
+            half,
+            agent,
+            vehicle,
+            sin,
+            cos,
+        }
+    }
+
     /// Radius of the bounding sphere (metres).
     pub fn radius(&self) -> f32 {
         self.half.length()
@@ -36,7 +53,7 @@ impl Mover {
     /// Distance along a ray (unit `d`) to the box, if hit within `max`.
     #[inline]
     pub fn ray(&self, o: Vec3, d: Vec3, max: f32) -> Option<f32> {
-        let (s, c) = self.yaw.sin_cos();
+        let (s, c) = (self.sin, self.cos);
         // World → box: rotate by −yaw about +Y.
         let rel = o - self.centre;
         let lo = Vec3::new(c * rel.x - s * rel.z, rel.y, s * rel.x + c * rel.z);
@@ -75,13 +92,10 @@ impl Mover {
         if d.x * d.x + d.z * d.z > r * r {
             return false;
         }
-        let axes = |yaw: f32| {
-            let (s, c) = yaw.sin_cos();
-            // Local +X and +Z in the world (rotation by yaw about +Y).
-            [(c, -s), (s, c)]
-        };
-        let a = axes(self.yaw);
-        let b = axes(other.yaw);
+        // Local +X and +Z in the world (rotation by yaw about +Y).
+        let axes = |m: &Mover| [(m.cos, -m.sin), (m.sin, m.cos)];
+        let a = axes(self);
+        let b = axes(other);
         let project = |ax: (f32, f32), m: &Mover, m_axes: &[(f32, f32); 2]| {
             m.half.x * (ax.0 * m_axes[0].0 + ax.1 * m_axes[0].1).abs()
                 + m.half.z * (ax.0 * m_axes[1].0 + ax.1 * m_axes[1].1).abs()

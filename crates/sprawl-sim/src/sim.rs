@@ -790,6 +790,7 @@ impl Sim {
             }
             self.know(c)?;
         }
+        self.statics.optimise();
         self.required.clear();
         self.required.extend_from_slice(needed);
         let avoid: Vec<Vec3> = self.agents.iter().map(|a| a.route.points[0]).collect();
@@ -842,6 +843,7 @@ impl Sim {
                 self.loader.give_back(chunk);
             }
         }
+        self.statics.optimise();
         self.prefetch(false);
         Ok(())
     }
@@ -907,13 +909,13 @@ impl Sim {
     fn agent_movers(&mut self) {
         for (i, a) in self.agents.iter().enumerate() {
             let b = a.body;
-            self.movers.push(Mover {
-                centre: b.position + Vec3::Y * a.model.box_offset(),
-                yaw: b.yaw,
-                half: a.model.half_extents(),
-                agent: i as u32,
-                vehicle: a.model.is_vehicle(),
-            });
+            self.movers.push(Mover::new(
+                b.position + Vec3::Y * a.model.box_offset(),
+                b.yaw,
+                a.model.half_extents(),
+                i as u32,
+                a.model.is_vehicle(),
+            ));
         }
     }
 

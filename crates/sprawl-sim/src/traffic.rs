@@ -79,6 +79,7 @@ pub(crate) struct Traffic {
     pub walkers: Vec<Follower>,
     buf: Vec<Way>,
     gaps: Vec<(f32, f32)>,
+    heads: Vec<(f32, f32)>,
 }
 
 fn unit(h: u64) -> f32 {
@@ -181,9 +182,13 @@ impl Traffic {
     ) {
         // Leaders first, from positions at the start of the step.
         self.gaps.clear();
-        for (i, c) in self.cars.iter().enumerate() {
+        self.heads.clear();
+        self.heads.extend(self.cars.iter().map(|c| {
             let (s, co) = c.yaw.sin_cos();
-            let (fx, fz) = (-s, -co);
+            (-s, -co)
+        }));
+        for (i, c) in self.cars.iter().enumerate() {
+            let (fx, fz) = self.heads[i];
             let mut best = (f32::INFINITY, 0.0f32);
             let mut consider = |p: Vec3, half_len: f32, v_along: f32| {
                 let (dx, dz) = (p.x - c.pos.x, p.z - c.pos.z);
@@ -202,7 +207,8 @@ impl Traffic {
             };
             for (j, o) in self.cars.iter().enumerate() {
                 if i != j {
-                    consider(o.pos, CAR_HALF.z, o.v * (o.yaw - c.yaw).cos());
+                    let (ox, oz) = self.heads[j];
+                    consider(o.pos, CAR_HALF.z, o.v * (ox * fx + oz * fz));
                 }
             }
             for a in agents {
@@ -246,22 +252,22 @@ impl Traffic {
     /// Appends every follower's box to `out`.
     pub fn movers(&self, out: &mut Vec<Mover>) {
         for c in &self.cars {
-            out.push(Mover {
-                centre: c.pos + Vec3::Y * CAR_HALF.y,
-                yaw: c.yaw,
-                half: CAR_HALF,
-                agent: u32::MAX,
-                vehicle: true,
-            });
+            out.push(Mover::new(
+                c.pos + Vec3::Y * CAR_HALF.y,
+                c.yaw,
+                CAR_HALF,
+                u32::MAX,
+                true,
+            ));
         }
         for w in &self.walkers {
-            out.push(Mover {
-                centre: w.pos + Vec3::Y * WALKER_HALF.y,
-                yaw: w.yaw,
-                half: WALKER_HALF,
-                agent: u32::MAX,
-                vehicle: false,
-            });
+            out.push(Mover::new(
+                w.pos + Vec3::Y * WALKER_HALF.y,
+                w.yaw,
+                WALKER_HALF,
+                u32::MAX,
+                false,
+            ));
         }
     }
 }

@@ -100,11 +100,8 @@ impl AgentModel for Car {
 
         let v0 = self.v;
         let engine = throttle * ENGINE * (1.0 - v0 / TOP_SPEED).max(0.0);
-        let resist = if v0 > 0.0 {
-            brake * BRAKE + DRAG * v0 * v0 + ROLLING
-        } else {
-            0.0
-        };
+        // Brakes and rolling resistance also hold a stopped car on a slope.
+        let resist = brake * BRAKE + DRAG * v0 * v0 + ROLLING;
         let slope = -9.81 * self.pitch.sin();
         let mut v1 = v0 + (engine + slope) * dt;
         // Resistances stop the car; they never push it backwards.
