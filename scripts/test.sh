@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need
 # (Node.js + the Khronos glTF validator from npm), then runs formatting,
-# lints and every Rust test. CI (.ci/run) calls exactly this script.
+# lints and every Rust test, then builds the Python wheel with maturin in a
+# venv kept outside the clone and runs the Python tests (Gymnasium, SB3 and
+# PettingZoo checkers included). CI (.ci/run) calls exactly this script.
+#
+# SPRAWL_VENV: the venv for the Python stage (default ~/.cache/sprawl/venv);
+# made and filled on first use (stable-baselines3 brings PyTorch, a few GB),
+# reused afterwards.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,5 +38,42 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 say "cargo test (workspace)"
 cargo test --workspace --locked
+
+say "Python venv (${SPRAWL_VENV:-$HOME/.cache/sprawl/venv})"
+venv="${SPRAWL_VENV:-$HOME/.cache/sprawl/venv}"
+py_reqs=(
+    "maturin>=1.16,<2"
+    "numpy>=1.26"
+    "gymnasium>=1.4,<2"
+    "pettingzoo>=1.27"
+    "stable-baselines3>=2.9"
+    "pytest>=8"
+    "pytest-timeout>=2"
+)
+stamp="$venv/.sprawl-requirements"
+if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+fi
+if [ "$(cat "$stamp" 2>/dev/null)" != "${py_reqs[*]}" ]; then
+    "$venv/bin/python" -m pip install -q --upgrade pip
+    # CPU-only PyTorch is a tenth of the CUDA build; use its index when it answers.
+    if ! "$venv/bin/python" -c 'import torch' 2>/dev/null; then
+        "$venv/bin/python" -m pip install -q --timeout 20 --retries 1 \
+            --index-url https://download.pytorch.org/whl/cpu torch 2>/dev/null \
+            || echo "(PyTorch CPU index unreachable; stable-baselines3 takes torch from PyPI)" >&2
+    fi
+    "$venv/bin/python" -m pip install -q "${py_reqs[@]}"
+    printf '%s' "${py_reqs[*]}" >"$stamp"
+fi
+
+say "Python wheel (maturin build --release, installed into the venv)"
+wheels="$(mktemp -d)"
+trap 'rm -rf "$wheels"' EXIT
+"$venv/bin/maturin" build --release --strip --locked -q \
+    -m crates/sprawl-py/Cargo.toml -i "$venv/bin/python" --out "$wheels"
+"$venv/bin/python" -m pip install -q --force-reinstall --no-deps "$wheels"/sprawl-*.whl
+
+say "Python tests (pytest crates/sprawl-py/tests)"
+(cd crates/sprawl-py && "$venv/bin/python" -m pytest -q -p no:cacheprovider tests)
 
 say "all tests passed"
