@@ -110,6 +110,7 @@ mod agents;
 mod config;
 mod error;
 mod physics;
+mod raycast;
 mod render;
 mod roads;
 mod sensors;

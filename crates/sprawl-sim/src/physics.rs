@@ -99,9 +99,10 @@ pub(crate) struct Statics {
     all: Bvh,
     ground: Bvh,
     solid: Bvh,
-    /// Per leaf (collider index): fast geometry and class id.
+    /// Per leaf (collider index): fast geometry, class id and bounds.
     fast: Vec<Fast>,
     class: Vec<u8>,
+    bounds: Vec<(Vec3, Vec3)>,
     workspace: BvhWorkspace,
     dirty: bool,
 }
@@ -118,6 +119,7 @@ impl Default for Statics {
             solid: Bvh::new(),
             fast: Vec::new(),
             class: Vec::new(),
+            bounds: Vec::new(),
             workspace: BvhWorkspace::default(),
             dirty: false,
         }
@@ -227,7 +229,9 @@ impl Statics {
                 if self.fast.len() <= k {
                     self.fast.resize(k + 1, Fast::Shape);
                     self.class.resize(k + 1, 0);
+                    self.bounds.resize(k + 1, (Vec3::ZERO, Vec3::ZERO));
                 }
+                self.bounds[k] = (gv(aabb.mins), gv(aabb.maxs));
                 self.fast[k] = fast_of(&self.colliders[h]);
                 self.class[k] = o.class.id();
                 self.all.insert(aabb, leaf);
@@ -309,17 +313,40 @@ impl Statics {
             Layer::Solid => &self.solid,
         };
         let ray = Ray::new(rv(origin), rv(dir));
-        let (leaf, toi) =
-            bvh.cast_ray(&ray, max, |leaf, best| match &self.fast[leaf as usize] {
-                Fast::Box { inv, centre, half } => ray_box(*inv, *centre, *half, origin, dir, best),
-                Fast::Hull(planes) => ray_hull(planes, origin, dir, best),
-                Fast::Shape => {
-                    let (c, _) = self.colliders.get_unknown_gen(leaf)?;
-                    c.shape().cast_ray(c.position(), &ray, best, true)
-                }
-            })?;
+        let (leaf, toi) = bvh.cast_ray(&ray, max, |leaf, best| {
+            self.leaf_ray(leaf, origin, dir, best)
+        })?;
         let id = self.class[leaf as usize];
         Some((toi, SemanticClass::ALL[usize::from(id.max(1) - 1)]))
+    }
+
+    /// Ray (unit `dir`) against one leaf: distance if hit within `max`.
+    #[inline]
+    pub fn leaf_ray(&self, leaf: u32, origin: Vec3, dir: Vec3, max: f32) -> Option<f32> {
+        match &self.fast[leaf as usize] {
+            Fast::Box { inv, centre, half } => ray_box(*inv, *centre, *half, origin, dir, max),
+            Fast::Hull(planes) => ray_hull(planes, origin, dir, max),
+            Fast::Shape => {
+                let (c, _) = self.colliders.get_unknown_gen(leaf)?;
+                let ray = Ray::new(rv(origin), rv(dir));
+                c.shape().cast_ray(c.position(), &ray, max, true)
+            }
+        }
+    }
+
+    /// Class id of a leaf.
+    #[inline]
+    pub fn leaf_class(&self, leaf: u32) -> u8 {
+        self.class[leaf as usize]
+    }
+
+    /// Every leaf whose bounds meet the box `lo..hi`, with its bounds.
+    pub fn leaves_in(&self, lo: Vec3, hi: Vec3, mut f: impl FnMut(u32, Vec3, Vec3)) {
+        let aabb = rapier3d::parry::bounding_volume::Aabb::new(rv(lo), rv(hi));
+        for leaf in self.all.intersect_aabb(&aabb) {
+            let (a, b) = self.bounds[leaf as usize];
+            f(leaf, a, b);
+        }
     }
 
     /// First hit of `shape` at `pos` moving by `motion` (fraction of the motion, 0..=1).

@@ -7,9 +7,9 @@
 //! level lidar only the beams whose azimuth falls on a box.
 
 use crate::config::{CameraConfig, LidarConfig};
-use crate::physics::{Layer, Statics};
+use crate::physics::Statics;
+use crate::raycast::Caster;
 use glam::{Quat, Vec3};
-use sprawl_world::SemanticClass;
 
 /// Something that moves: an agent's body or a background car or pedestrian,
 /// as an upright box turned by `yaw` about +Y.
@@ -43,11 +43,6 @@ impl Mover {
             sin,
             cos,
         }
-    }
-
-    /// Radius of the bounding sphere (metres).
-    pub fn radius(&self) -> f32 {
-        self.half.length()
     }
 
     /// Distance along a ray (unit `d`) to the box, if hit within `max`.
@@ -115,13 +110,29 @@ pub(crate) fn attitude(yaw: f32, pitch: f32, roll: f32) -> Quat {
     Quat::from_rotation_y(yaw) * Quat::from_rotation_x(pitch) * Quat::from_rotation_z(-roll)
 }
 
+/// Azimuth `atan2(x, z)` of a body-frame direction, in `[0, 2π)`.
+fn local_azimuth(d: Vec3) -> f32 {
+    d.x.atan2(d.z).rem_euclid(std::f32::consts::TAU)
+}
+
+/// World azimuths of body-frame rays turned by `yaw` about +Y.
+fn turned(local: &[f32], yaw: f32, out: &mut Vec<f32>) {
+    out.clear();
+    out.extend(
+        local
+            .iter()
+            .map(|a| (a + yaw).rem_euclid(std::f32::consts::TAU)),
+    );
+}
+
 /// Precomputed beam directions of a lidar in the body frame (channel-major).
 pub(crate) struct Lidar {
     cfg: LidarConfig,
     dirs: Vec<Vec3>,
-    /// Azimuth of each beam (radians, counter-clockwise from forward).
-    step: f32,
-    candidates: Vec<(Mover, f32)>,
+    azimuth: Vec<f32>,
+    world: Vec<Vec3>,
+    world_azimuth: Vec<f32>,
+    caster: Caster,
 }
 
 impl Lidar {
@@ -145,9 +156,11 @@ impl Lidar {
         }
         Self {
             cfg,
+            azimuth: dirs.iter().map(|d| local_azimuth(*d)).collect(),
             dirs,
-            step,
-            candidates: Vec::new(),
+            world: Vec::new(),
+            world_azimuth: Vec::new(),
+            caster: Caster::default(),
         }
     }
 
@@ -172,55 +185,27 @@ impl Lidar {
         out: &mut [f32],
     ) {
         let range = self.cfg.range;
-        out.fill(range);
-        self.candidates.clear();
-        for m in movers {
-            if m.agent == me {
-                continue;
-            }
-            let r = m.radius();
-            let d = m.centre - origin;
-            let dist = (d.x * d.x + d.z * d.z).sqrt();
-            if dist - r < range && d.y.abs() - m.half.y < range {
-                self.candidates.push((*m, dist));
-            }
-        }
-        let rays = self.cfg.rays as usize;
-        let channels = self.cfg.channels as usize;
-        for &(m, dist) in &self.candidates {
-            if level && dist > m.radius() + 0.1 {
-                // Beams whose azimuth can meet the box's bounding circle.
-                let d = m.centre - origin;
-                // World azimuth counter-clockwise from −Z, relative to the heading.
-                let az = (-d.x).atan2(-d.z) - yaw;
-                let half = (m.radius() / dist).min(1.0).asin() + self.step;
-                let first = ((az - half) / self.step).floor() as i64;
-                let last = ((az + half) / self.step).ceil() as i64;
-                for k in first..=last.min(first + rays as i64 - 1) {
-                    let r = k.rem_euclid(rays as i64) as usize;
-                    for ch in 0..channels {
-                        let i = ch * rays + r;
-                        let dir = rot * self.dirs[i];
-                        if let Some(t) = m.ray(origin, dir, out[i]) {
-                            out[i] = t;
-                        }
-                    }
-                }
-            } else {
-                for (i, v) in out.iter_mut().enumerate() {
-                    let dir = rot * self.dirs[i];
-                    if let Some(t) = m.ray(origin, dir, *v) {
-                        *v = t;
-                    }
-                }
-            }
-        }
+        self.world.clear();
+        self.world.extend(self.dirs.iter().map(|d| rot * *d));
+        let azimuths = if level {
+            turned(&self.azimuth, yaw, &mut self.world_azimuth);
+            Some(self.world_azimuth.as_slice())
+        } else {
+            None
+        };
+        self.caster.cast(
+            statics,
+            movers,
+            me,
+            origin,
+            &self.world,
+            azimuths,
+            &[range],
+            out,
+            None,
+        );
         let inv = 1.0 / range;
-        for (i, v) in out.iter_mut().enumerate() {
-            let dir = rot * self.dirs[i];
-            if let Some((t, _)) = statics.cast_ray(Layer::All, origin, dir, *v) {
-                *v = t;
-            }
+        for v in out.iter_mut() {
             *v *= inv;
         }
     }
@@ -231,9 +216,16 @@ pub(crate) struct Camera {
     cfg: CameraConfig,
     /// Unit direction per pixel, row-major from the top-left.
     dirs: Vec<Vec3>,
+    azimuth: Vec<f32>,
     /// Cosine between each pixel's ray and the optical axis (turns range into depth).
     cos: Vec<f32>,
-    candidates: Vec<Mover>,
+    /// Ray length that reaches the far plane at each pixel.
+    limit: Vec<f32>,
+    world: Vec<Vec3>,
+    world_azimuth: Vec<f32>,
+    dist: Vec<f32>,
+    class: Vec<u8>,
+    caster: Caster,
 }
 
 impl Camera {
@@ -256,9 +248,15 @@ impl Camera {
         }
         Self {
             cfg,
+            azimuth: dirs.iter().map(|d| local_azimuth(*d)).collect(),
+            limit: cos.iter().map(|c| cfg.range / c).collect(),
             dirs,
             cos,
-            candidates: Vec::new(),
+            world: Vec::new(),
+            world_azimuth: Vec::new(),
+            dist: vec![0.0; w * h],
+            class: vec![0; w * h],
+            caster: Caster::default(),
         }
     }
 
@@ -271,49 +269,43 @@ impl Camera {
         movers: &[Mover],
         me: u32,
         origin: Vec3,
+        yaw: f32,
         rot: Quat,
-        mut depth: Option<&mut [f32]>,
-        mut semantic: Option<&mut [u8]>,
+        level: bool,
+        depth: Option<&mut [f32]>,
+        semantic: Option<&mut [u8]>,
     ) {
         let range = self.cfg.range;
-        let forward = rot * Vec3::NEG_Z;
-        self.candidates.clear();
-        for m in movers {
-            if m.agent == me {
-                continue;
-            }
-            let d = m.centre - origin;
-            let r = m.radius();
-            if d.length() - r < range && d.dot(forward) > -r {
-                self.candidates.push(*m);
-            }
-        }
-        let agent_id = SemanticClass::Agent.id();
-        for (i, local) in self.dirs.iter().enumerate() {
-            let dir = rot * *local;
-            // Ray length that reaches the far plane at this pixel.
-            let mut best = range / self.cos[i];
-            let mut class = 0u8;
-            for m in &self.candidates {
-                if let Some(t) = m.ray(origin, dir, best) {
-                    best = t;
-                    class = agent_id;
-                }
-            }
-            if let Some((t, c)) = statics.cast_ray(Layer::All, origin, dir, best) {
-                best = t;
-                class = c.id();
-            }
-            if let Some(d) = depth.as_deref_mut() {
-                d[i] = if class == 0 {
+        self.world.clear();
+        self.world.extend(self.dirs.iter().map(|d| rot * *d));
+        let azimuths = if level {
+            turned(&self.azimuth, yaw, &mut self.world_azimuth);
+            Some(self.world_azimuth.as_slice())
+        } else {
+            None
+        };
+        self.caster.cast(
+            statics,
+            movers,
+            me,
+            origin,
+            &self.world,
+            azimuths,
+            &self.limit,
+            &mut self.dist,
+            Some(&mut self.class),
+        );
+        if let Some(d) = depth {
+            for (i, v) in d.iter_mut().enumerate() {
+                *v = if self.class[i] == 0 {
                     range
                 } else {
-                    (best * self.cos[i]).min(range)
+                    (self.dist[i] * self.cos[i]).min(range)
                 };
             }
-            if let Some(s) = semantic.as_deref_mut() {
-                s[i] = class;
-            }
+        }
+        if let Some(s) = semantic {
+            s.copy_from_slice(&self.class[..s.len()]);
         }
     }
 }

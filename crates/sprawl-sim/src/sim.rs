@@ -1114,6 +1114,7 @@ impl Sim {
                     &mut a.lidar,
                 );
             }
+            let level = b.pitch.abs() < 1e-4 && b.roll.abs() < 1e-4;
             let shared = self.semantic_cam.is_none() && !a.semantic.is_empty();
             if let Some(cam) = self.depth_cam.as_mut() {
                 let sem = if shared {
@@ -1126,7 +1127,9 @@ impl Sim {
                     movers,
                     i as u32,
                     origin,
+                    b.yaw,
                     rot,
+                    level,
                     Some(&mut a.depth),
                     sem,
                 );
@@ -1137,7 +1140,9 @@ impl Sim {
                     movers,
                     i as u32,
                     origin,
+                    b.yaw,
                     rot,
+                    level,
                     None,
                     Some(&mut a.semantic),
                 );
