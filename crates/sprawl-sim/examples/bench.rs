@@ -9,13 +9,28 @@
 use sprawl_sim::{Sim, SimConfig};
 use std::time::Instant;
 
-/// A simple route follower: steers at the route point 10 m ahead, holds 8 m/s.
+/// A simple route follower: steers at the route point 10 m ahead, holds
+/// 8 m/s, brakes for anything the lidar sees within 12 m ahead (±15°).
 fn drive(obs: &[f32]) -> [f32; 3] {
     let speed = obs[0] * 20.0;
     let (fwd, left) = (obs[10], obs[11]);
     let steer = (left.atan2(fwd.max(1e-3)) * 1.5).clamp(-1.0, 1.0);
-    let throttle = if speed < 8.0 { 0.6 } else { 0.0 };
-    let brake = if speed > 10.0 { 0.3 } else { 0.0 };
+    let lidar = &obs[sprawl_sim::EGO_LEN + sprawl_sim::ROUTE_LEN..];
+    let n = lidar.len();
+    let cone = (n / 24).max(1);
+    let ahead = (0..=cone)
+        .chain(n - cone..n)
+        .map(|i| lidar[i % n] * 50.0)
+        .fold(f32::INFINITY, f32::min);
+    let blocked = ahead < 6.0 + speed;
+    let throttle = if speed < 8.0 && !blocked { 0.6 } else { 0.0 };
+    let brake = if blocked {
+        1.0
+    } else if speed > 10.0 {
+        0.3
+    } else {
+        0.0
+    };
     [throttle, brake, steer]
 }
 
@@ -37,6 +52,15 @@ fn arg(name: &str, default: usize) -> usize {
 /// Steps `sim` `n` times with the route follower, resetting (same seed
 /// sequence) when an episode ends; returns (seconds stepping, resets).
 fn run(sim: &mut Sim, n: usize, seed: &mut u64) -> (f64, usize) {
+    run_counting(sim, n, seed, &mut Default::default())
+}
+
+fn run_counting(
+    sim: &mut Sim,
+    n: usize,
+    seed: &mut u64,
+    endings: &mut std::collections::BTreeMap<&'static str, usize>,
+) -> (f64, usize) {
     let mut obs = vec![0.0; sim.vector_obs_len(0)];
     let mut stepping = 0.0;
     let mut resets = 0;
@@ -47,6 +71,7 @@ fn run(sim: &mut Sim, n: usize, seed: &mut u64) -> (f64, usize) {
         sim.step(&[&a]).expect("step");
         stepping += t.elapsed().as_secs_f64();
         if sim.terminated(0) || sim.truncated(0) {
+            *endings.entry(sim.outcome(0).name()).or_default() += 1;
             *seed += 1;
             sim.reset(*seed).expect("reset");
             resets += 1;
@@ -77,12 +102,13 @@ fn main() {
     sim.reset(seed).expect("reset");
     run(&mut sim, 200, &mut seed); // warm up
     let t = Instant::now();
-    let (stepping, resets) = run(&mut sim, steps, &mut seed);
+    let mut endings = Default::default();
+    let (stepping, resets) = run_counting(&mut sim, steps, &mut seed, &mut endings);
     let wall = t.elapsed().as_secs_f64();
     let (cars, walkers) = sim.traffic_count();
     println!(
         "one env: {:.0} steps/s stepping only, {:.0} steps/s including {resets} resets \
-         ({steps} steps; now {} chunks live, {cars} cars, {walkers} pedestrians; loader {:?})",
+         ({steps} steps; endings {endings:?}; now {} chunks live, {cars} cars, {walkers} pedestrians; loader {:?})",
         steps as f64 / stepping,
         steps as f64 / wall,
         sim.loaded_chunks(),

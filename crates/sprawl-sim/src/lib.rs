@@ -78,7 +78,7 @@
 //! where nothing is within it); semantic images hold
 //! [`SemanticClass::id`](sprawl_world::SemanticClass::id) (0 = nothing;
 //! agents, traffic and pedestrians are `agent`). Cameras look forward
-//! from the sensor mount (car 1.8 m, pedestrian 1.6 m, drone centre).
+//! from the sensor mount (car 1.2 m, below other cars' roofs; pedestrian 1.6 m; drone centre).
 //!
 //! ## Tasks, rewards and endings
 //!
@@ -103,8 +103,8 @@
 //! Success: within the kind's goal radius of the goal (car 5 m, pedestrian
 //! 2.5 m, drone 3 m). Crash: a car's or drone's box hits a building, roof,
 //! tree, lamp, bench, parked car or prop; a drone touches the ground faster
-//! than 3 m/s; any agent overlaps a car (traffic or agent), or a car
-//! overlaps anything that moves. See [`Outcome`].
+//! than 3 m/s; any agent overlaps a car (traffic or agent), or a car moving
+//! faster than 1 m/s overlaps anything that moves. See [`Outcome`].
 
 mod agents;
 mod config;

@@ -88,6 +88,203 @@ enum Fast {
     Box { inv: Quat, centre: Vec3, half: Vec3 },
     /// A convex hull as the planes `n·x ≤ d` of its faces (world space).
     Hull(Box<[[f32; 4]]>),
+    /// An axis-aligned heightfield, marched cell by cell.
+    Terrain(Box<Terrain>),
+}
+
+/// Cells of a heightfield per coarse block.
+const BLOCK: usize = 4;
+
+/// A heightfield in the world frame with per-cell and per-block maxima, so
+/// that a ray skips the stretches it passes above. Same triangles as
+/// parry's heightfield (each cell split between its (x0, z1) and (x1, z0) corners).
+#[derive(Clone)]
+struct Terrain {
+    /// World `(x, z)` of sample (0, 0) (metres).
+    x0: f32,
+    z0: f32,
+    /// Base height added to every sample (metres).
+    y0: f32,
+    /// Cell size (metres).
+    step: f32,
+    /// Cells per side.
+    n: usize,
+    /// Samples, row-major, `(n + 1)²`.
+    h: Box<[f32]>,
+    /// Highest corner of each cell, row-major `n²`.
+    cell_max: Box<[f32]>,
+    /// Highest sample of each block of `BLOCK × BLOCK` cells.
+    block_max: Box<[f32]>,
+    blocks: usize,
+}
+
+/// Walks the cells of a square grid (`n × n` cells of `cell` metres from
+/// the origin) that a plan ray `p + t·d` crosses for `t` in `t0..t1`,
+/// calling `f(col, row, ta, tb)`; stops at the first `Some`.
+#[inline]
+fn march<T>(
+    p: (f32, f32),
+    d: (f32, f32),
+    t0: f32,
+    t1: f32,
+    cell: f32,
+    n: usize,
+    mut f: impl FnMut(usize, usize, f32, f32) -> Option<T>,
+) -> Option<T> {
+    let (x, z) = (p.0 + d.0 * t0, p.1 + d.1 * t0);
+    let last = n as i64 - 1;
+    let mut ix = ((x / cell).floor() as i64).clamp(0, last);
+    let mut iz = ((z / cell).floor() as i64).clamp(0, last);
+    let axis = |pos: f32, dir: f32, i: i64| -> (i64, f32, f32) {
+        if dir > 1e-12 {
+            (1, t0 + ((i + 1) as f32 * cell - pos) / dir, cell / dir)
+        } else if dir < -1e-12 {
+            (-1, t0 + (i as f32 * cell - pos) / dir, -cell / dir)
+        } else {
+            (0, f32::INFINITY, f32::INFINITY)
+        }
+    };
+    let (sx, mut tx, dx) = axis(x, d.0, ix);
+    let (sz, mut tz, dz) = axis(z, d.1, iz);
+    let mut t = t0;
+    loop {
+        let tn = tx.min(tz).min(t1);
+        if let Some(hit) = f(ix as usize, iz as usize, t, tn) {
+            return Some(hit);
+        }
+        if tn >= t1 {
+            return None;
+        }
+        if tx < tz {
+            ix += sx;
+            tx += dx;
+        } else {
+            iz += sz;
+            tz += dz;
+        }
+        if ix < 0 || iz < 0 || ix > last || iz > last {
+            return None;
+        }
+        t = tn;
+    }
+}
+
+/// Möller–Trumbore, both sides: distance along the ray if it meets the triangle.
+#[inline]
+fn ray_triangle(o: Vec3, d: Vec3, a: Vec3, b: Vec3, c: Vec3) -> Option<f32> {
+    let e1 = b - a;
+    let e2 = c - a;
+    let p = d.cross(e2);
+    let det = e1.dot(p);
+    if det.abs() < 1e-12 {
+        return None;
+    }
+    let inv = 1.0 / det;
+    let s = o - a;
+    let u = s.dot(p) * inv;
+    if !(0.0..=1.0).contains(&u) {
+        return None;
+    }
+    let q = s.cross(e1);
+    let v = d.dot(q) * inv;
+    if v < 0.0 || u + v > 1.0 {
+        return None;
+    }
+    let t = e2.dot(q) * inv;
+    (t >= 0.0).then_some(t)
+}
+
+impl Terrain {
+    fn new(x0: f32, y0: f32, z0: f32, size: f32, samples: usize, heights: &[f32]) -> Self {
+        let n = samples - 1;
+        let at = |c: usize, r: usize| heights[r * samples + c];
+        let mut cell_max = vec![0.0; n * n];
+        for r in 0..n {
+            for c in 0..n {
+                cell_max[r * n + c] = at(c, r)
+                    .max(at(c + 1, r))
+                    .max(at(c, r + 1))
+                    .max(at(c + 1, r + 1));
+            }
+        }
+        let blocks = n.div_ceil(BLOCK);
+        let mut block_max = vec![f32::MIN; blocks * blocks];
+        for r in 0..n {
+            for c in 0..n {
+                let b = (r / BLOCK) * blocks + c / BLOCK;
+                block_max[b] = block_max[b].max(cell_max[r * n + c]);
+            }
+        }
+        Self {
+            x0,
+            z0,
+            y0,
+            step: size / n as f32,
+            n,
+            h: heights.into(),
+            cell_max: cell_max.into(),
+            block_max: block_max.into(),
+            blocks,
+        }
+    }
+
+    fn ray(&self, o: Vec3, d: Vec3, max: f32) -> Option<f32> {
+        let size = self.step * self.n as f32;
+        let p = (o.x - self.x0, o.z - self.z0);
+        let ly = o.y - self.y0;
+        // Clip to the square in plan.
+        let (mut t0, mut t1) = (0.0f32, max);
+        for (pos, dir) in [(p.0, d.x), (p.1, d.z)] {
+            if dir.abs() < 1e-12 {
+                if pos < 0.0 || pos > size {
+                    return None;
+                }
+            } else {
+                let (a, b) = ((0.0 - pos) / dir, (size - pos) / dir);
+                t0 = t0.max(a.min(b));
+                t1 = t1.min(a.max(b));
+            }
+        }
+        if t0 > t1 {
+            return None;
+        }
+        let y_min = |ta: f32, tb: f32| (ly + d.y * ta).min(ly + d.y * tb);
+        let n = self.n;
+        let w = n + 1;
+        let block = self.step * BLOCK as f32;
+        march(
+            p,
+            (d.x, d.z),
+            t0,
+            t1,
+            block,
+            self.blocks,
+            |bc, br, ta, tb| {
+                if y_min(ta, tb) > self.block_max[br * self.blocks + bc] {
+                    return None;
+                }
+                march(p, (d.x, d.z), ta, tb, self.step, n, |c, r, ca, cb| {
+                    if y_min(ca, cb) > self.cell_max[r * n + c] {
+                        return None;
+                    }
+                    let (x0, x1) = (c as f32 * self.step, (c + 1) as f32 * self.step);
+                    let (z0, z1) = (r as f32 * self.step, (r + 1) as f32 * self.step);
+                    let p00 = Vec3::new(x0, self.h[r * w + c], z0);
+                    let p01 = Vec3::new(x1, self.h[r * w + c + 1], z0);
+                    let p10 = Vec3::new(x0, self.h[(r + 1) * w + c], z1);
+                    let p11 = Vec3::new(x1, self.h[(r + 1) * w + c + 1], z1);
+                    let lo = Vec3::new(p.0, ly, p.1);
+                    let a = ray_triangle(lo, d, p00, p10, p01);
+                    let b = ray_triangle(lo, d, p10, p11, p01);
+                    match (a, b) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    }
+                    .filter(|t| *t <= max)
+                })
+            },
+        )
+    }
 }
 
 /// The static colliders of the loaded chunks.
@@ -180,7 +377,27 @@ fn ray_hull(planes: &[[f32; 4]], o: Vec3, d: Vec3, max: f32) -> Option<f32> {
     Some(t0)
 }
 
-fn fast_of(c: &Collider) -> Fast {
+fn fast_of(c: &Collider, o: &Object) -> Fast {
+    if let PhysicsShape::Heightfield {
+        rows,
+        cols,
+        size,
+        heights,
+    } = &o.shape
+    {
+        let t = o.transform;
+        let plain = t.rotation == Quat::IDENTITY && t.scale == Vec3::ONE;
+        if plain && rows == cols && size[0] == size[1] && *rows >= 2 {
+            return Fast::Terrain(Box::new(Terrain::new(
+                t.translation.x,
+                t.translation.y,
+                t.translation.z,
+                size[0],
+                *rows as usize,
+                heights,
+            )));
+        }
+    }
     let pos = c.position();
     let rot = Quat::from_xyzw(
         pos.rotation.x,
@@ -232,7 +449,7 @@ impl Statics {
                     self.bounds.resize(k + 1, (Vec3::ZERO, Vec3::ZERO));
                 }
                 self.bounds[k] = (gv(aabb.mins), gv(aabb.maxs));
-                self.fast[k] = fast_of(&self.colliders[h]);
+                self.fast[k] = fast_of(&self.colliders[h], o);
                 self.class[k] = o.class.id();
                 self.all.insert(aabb, leaf);
                 if ground {
@@ -326,6 +543,7 @@ impl Statics {
         match &self.fast[leaf as usize] {
             Fast::Box { inv, centre, half } => ray_box(*inv, *centre, *half, origin, dir, max),
             Fast::Hull(planes) => ray_hull(planes, origin, dir, max),
+            Fast::Terrain(t) => t.ray(origin, dir, max),
             Fast::Shape => {
                 let (c, _) = self.colliders.get_unknown_gen(leaf)?;
                 let ray = Ray::new(rv(origin), rv(dir));
@@ -435,4 +653,75 @@ fn collider_of(o: &Object) -> Option<Collider> {
         }
     };
     Some(builder.user_data(user).build())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sprawl_world::{ChunkCoord, Terrain as TerrainSpec, TerrainKind, WorldSpec};
+
+    /// The fast paths agree with parry's own ray casts on the same colliders.
+    #[test]
+    fn fast_rays_match_parry() {
+        let spec = WorldSpec {
+            seed: 5,
+            terrain: TerrainSpec {
+                kind: TerrainKind::Hilly,
+                relief: 1.0,
+                ..TerrainSpec::default()
+            },
+            ..WorldSpec::default()
+        };
+        // Four chunks with buildings among the nearest ones.
+        let chunks: Vec<_> = (-3..=3)
+            .flat_map(|z| (-3..=3).map(move |x| ChunkCoord::new(x, z)))
+            .map(|c| sprawl_gen::generate_chunk(&spec, c))
+            .filter(|c| c.objects.iter().any(|o| o.class == SemanticClass::Building))
+            .take(4)
+            .collect();
+        let (mut hits, mut kinds) = (0, [0usize; 3]);
+        for o in chunks.iter().flat_map(|c| &c.objects) {
+            let Some(c) = collider_of(o) else { continue };
+            let fast = fast_of(&c, o);
+
+            let k = match fast {
+                Fast::Box { .. } => 0,
+                Fast::Hull(_) => 1,
+                Fast::Terrain(_) => 2,
+                Fast::Shape => continue,
+            };
+            kinds[k] += 1;
+            let aabb = c.compute_aabb();
+            let centre = gv(aabb.center());
+            for i in 0..200 {
+                let a = i as f32 * 2.399_963;
+                let el = (i % 23) as f32 / 22.0 * 1.6 - 1.2;
+                let origin =
+                    centre + Vec3::new(a.cos() * 30.0, 4.0 + (i % 7) as f32 * 3.0, a.sin() * 30.0);
+                let target = centre + Vec3::new((i % 5) as f32 - 2.0, el * 3.0, (i % 3) as f32);
+                let dir = (target - origin).normalize();
+                let ray = Ray::new(rv(origin), rv(dir));
+                let want = c.shape().cast_ray(c.position(), &ray, 100.0, true);
+                let got = match &fast {
+                    Fast::Box { inv, centre, half } => {
+                        ray_box(*inv, *centre, *half, origin, dir, 100.0)
+                    }
+                    Fast::Hull(p) => ray_hull(p, origin, dir, 100.0),
+                    Fast::Terrain(t) => t.ray(origin, dir, 100.0),
+                    Fast::Shape => unreachable!(),
+                };
+                match (want, got) {
+                    (Some(w), Some(g)) => {
+                        // parry's GJK stops within a few millimetres; the planes are exact.
+                        assert!((w - g).abs() < 1e-2, "{:?}: parry {w}, fast {g}", o.class);
+                        hits += 1;
+                    }
+                    (None, None) => {}
+                    (w, g) => panic!("{:?} ray {i}: parry {w:?}, fast {g:?}", o.class),
+                }
+            }
+        }
+        assert!(kinds.iter().all(|k| *k > 0), "{kinds:?}");
+        assert!(hits > 1000, "{hits}");
+    }
 }

@@ -928,11 +928,13 @@ impl Sim {
     /// Progress, reward and outcome of agent `i` after a step.
     fn evaluate(&mut self, i: usize, report: StepReport, at_reset: bool) {
         let me = self.movers[i];
+        // A pedestrian walking into a stopped car is not the car's crash.
+        let moving = self.agents[i].body.velocity.length() > 1.0;
         let hit_by_mover = self
             .movers
             .iter()
             .enumerate()
-            .any(|(j, m)| j != i && (me.vehicle || m.vehicle) && me.overlaps(m));
+            .any(|(j, m)| j != i && (m.vehicle || (me.vehicle && moving)) && me.overlaps(m));
         let wrong_way = self.wrong_way(i);
         let dt = self.config.dt;
         let max_steps = self.config.max_steps;

@@ -190,14 +190,14 @@ impl Traffic {
         for (i, c) in self.cars.iter().enumerate() {
             let (fx, fz) = self.heads[i];
             let mut best = (f32::INFINITY, 0.0f32);
-            let mut consider = |p: Vec3, half_len: f32, v_along: f32| {
+            let mut consider = |p: Vec3, half_len: f32, v_along: f32, corridor: f32| {
                 let (dx, dz) = (p.x - c.pos.x, p.z - c.pos.z);
                 let ahead = dx * fx + dz * fz;
                 if ahead <= 0.0 || ahead > LOOK_AHEAD {
                     return;
                 }
                 let lateral = (dx * fz - dz * fx).abs();
-                if lateral > 1.8 {
+                if lateral > corridor {
                     return;
                 }
                 let gap = ahead - CAR_HALF.z - half_len;
@@ -208,12 +208,12 @@ impl Traffic {
             for (j, o) in self.cars.iter().enumerate() {
                 if i != j {
                     let (ox, oz) = self.heads[j];
-                    consider(o.pos, CAR_HALF.z, o.v * (ox * fx + oz * fz));
+                    consider(o.pos, CAR_HALF.z, o.v * (ox * fx + oz * fz), 1.8);
                 }
             }
+            // Agents are given a wider berth: a car nosing into the lane counts.
             for a in agents {
-                let v_along = 0.0;
-                consider(a.centre, a.half.z.max(a.half.x), v_along);
+                consider(a.centre, a.half.z.max(a.half.x), 0.0, 3.0);
             }
             self.gaps.push(best);
         }

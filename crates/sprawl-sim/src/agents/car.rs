@@ -183,7 +183,8 @@ impl AgentModel for Car {
     }
 
     fn sensor_height(&self) -> f32 {
-        1.8
+        // Below the roofs of other cars (1.5 m), so a level lidar sees them.
+        1.2
     }
 
     fn goal_radius(&self) -> f32 {
