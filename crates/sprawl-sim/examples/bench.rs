@@ -34,6 +34,19 @@ fn drive(obs: &[f32]) -> [f32; 3] {
     [throttle, brake, steer]
 }
 
+/// CPU seconds the whole process (every thread, the chunk loaders
+/// included) has run, user + system, from /proc. The machine may be shared
+/// with other work, so CPU time shows what free cores would do.
+fn process_cpu_s() -> f64 {
+    let s = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which is in parentheses).
+    let rest = s.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15, i.e. 11 and 12 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn rss_kb() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = s.lines().find(|l| l.starts_with("VmRSS:"))?;
@@ -102,10 +115,16 @@ fn main() {
     sim.reset(seed).expect("reset");
     run(&mut sim, 200, &mut seed); // warm up
     let t = Instant::now();
+    let cpu0 = process_cpu_s();
     let mut endings = Default::default();
     let (stepping, resets) = run_counting(&mut sim, steps, &mut seed, &mut endings);
     let wall = t.elapsed().as_secs_f64();
+    let cpu = process_cpu_s() - cpu0;
     let (cars, walkers) = sim.traffic_count();
+    println!(
+        "one env: {:.0} steps per CPU-second (its loader thread and resets included)",
+        steps as f64 / cpu
+    );
     println!(
         "one env: {:.0} steps/s stepping only, {:.0} steps/s including {resets} resets \
          ({steps} steps; endings {endings:?}; now {} chunks live, {cars} cars, {walkers} pedestrians; loader {:?})",
@@ -157,6 +176,7 @@ fn main() {
     // Vectorised: envs split over threads, each thread stepping its share.
     let per_env = (steps / envs).max(500);
     let t = Instant::now();
+    let cpu0 = process_cpu_s();
     std::thread::scope(|scope| {
         let chunk = envs.div_ceil(threads);
         for (part, seeds) in pool.chunks_mut(chunk).zip(seeds.chunks_mut(chunk)) {
@@ -180,8 +200,12 @@ fn main() {
         }
     });
     let wall = t.elapsed().as_secs_f64();
+    let cpu = process_cpu_s() - cpu0;
     println!(
-        "vectorised: {:.0} agent-steps/s ({envs} envs on {threads} threads, {per_env} steps each, resets included)",
-        (envs * per_env) as f64 / wall
+        "vectorised: {:.0} agent-steps/s wall ({envs} envs on {threads} threads, {per_env} steps each, resets included); \
+         {:.0} agent-steps per CPU-second, so {:.0} agent-steps/s on {threads} free cores",
+        (envs * per_env) as f64 / wall,
+        (envs * per_env) as f64 / cpu,
+        (envs * per_env) as f64 / cpu * threads as f64
     );
 }

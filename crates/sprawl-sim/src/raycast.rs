@@ -12,7 +12,6 @@ use crate::physics::Statics;
 use crate::sensors::Mover;
 use glam::Vec3;
 use sprawl_world::SemanticClass;
-use std::f32::consts::{PI, TAU};
 
 #[derive(Clone, Copy)]
 enum Geom {
@@ -36,22 +35,31 @@ pub(crate) struct Caster {
     cands: Vec<Cand>,
     start: Vec<u32>,
     items: Vec<u32>,
-    azimuth: Vec<f32>,
+    fill: Vec<u32>,
 }
 
-/// Azimuth of a plan direction, `atan2(x, z)`, in `[0, 2π)`.
+/// Period of [`azimuth`]: a full turn.
+const TURN: f32 = 4.0;
+
+/// A pseudo-azimuth of a plan direction in `[0, 4)`: increases with the
+/// true azimuth `atan2(x, z)` (so bins by it are bins of directions), a
+/// half turn apart is exactly 2 apart, and it costs a division instead of
+/// an arctangent. `(0, 0)` maps to 0.
 #[inline]
 fn azimuth(x: f32, z: f32) -> f32 {
-    let a = x.atan2(z);
-    if a < 0.0 { a + TAU } else { a }
+    let s = x.abs() + z.abs();
+    if s == 0.0 {
+        return 0.0;
+    }
+    let r = z / s; // cos-like, 1 at +Z, −1 at −Z
+    if x >= 0.0 { 1.0 - r } else { 3.0 + r }
 }
 
 impl Caster {
     /// Casts `dirs` (unit, world frame) from `origin`, each up to `limit[i]`
     /// metres (or `limit[0]` for all when `limit` has one value). Writes the
     /// distance (the limit where nothing is hit) and, when asked, the class
-    /// id (0 = nothing). `azimuths`, when given, are the rays' azimuths
-    /// (`atan2(x, z)`); otherwise they are computed. Movers of agent `me` are skipped.
+    /// id (0 = nothing). Movers of agent `me` are skipped.
     #[allow(clippy::too_many_arguments)]
     pub fn cast(
         &mut self,
@@ -60,7 +68,6 @@ impl Caster {
         me: u32,
         origin: Vec3,
         dirs: &[Vec3],
-        azimuths: Option<&[f32]>,
         limit: &[f32],
         out: &mut [f32],
         mut class: Option<&mut [u8]>,
@@ -78,7 +85,7 @@ impl Caster {
             reach = reach.max(l);
         }
         let bins = (n.next_power_of_two().clamp(64, 4096)) as u32;
-        let per_bin = TAU / bins as f32;
+        let per_bin = TURN / bins as f32;
         let bin_of = |a: f32| ((a / per_bin) as u32).min(bins - 1);
         self.cands.clear();
         let mut add = |geom: Geom, a: Vec3, b: Vec3| {
@@ -102,18 +109,18 @@ impl Caster {
                 let (mut rmin, mut rmax) = (f32::MAX, f32::MIN);
                 for (x, z) in [(x0, z0), (x1, z0), (x0, z1), (x1, z1)] {
                     let mut r = azimuth(x, z) - centre;
-                    if r > PI {
-                        r -= TAU;
-                    } else if r < -PI {
-                        r += TAU;
+                    if r > 0.5 * TURN {
+                        r -= TURN;
+                    } else if r < -0.5 * TURN {
+                        r += TURN;
                     }
                     rmin = rmin.min(r);
                     rmax = rmax.max(r);
                 }
-                if rmax - rmin >= PI - 1e-3 {
+                if rmax - rmin >= 0.5 * TURN - 1e-3 {
                     all = true;
                 } else {
-                    let wrap = |a: f32| a.rem_euclid(TAU);
+                    let wrap = |a: f32| a.rem_euclid(TURN);
                     first = bin_of(wrap(centre + rmin));
                     last = bin_of(wrap(centre + rmax));
                 }
@@ -166,27 +173,18 @@ impl Caster {
         }
         self.items.clear();
         self.items.resize(self.start[bins as usize] as usize, 0);
-        {
-            let mut fill: Vec<u32> = self.start[..bins as usize].to_vec();
-            for (k, c) in self.cands.iter().enumerate() {
-                each(c, &mut |b| {
-                    self.items[fill[b] as usize] = k as u32;
-                    fill[b] += 1;
-                });
-            }
+        self.fill.clear();
+        self.fill.extend_from_slice(&self.start[..bins as usize]);
+        for (k, c) in self.cands.iter().enumerate() {
+            each(c, &mut |b| {
+                self.items[self.fill[b] as usize] = k as u32;
+                self.fill[b] += 1;
+            });
         }
 
-        self.azimuth.clear();
-        let az: &[f32] = match azimuths {
-            Some(a) => a,
-            None => {
-                self.azimuth.extend(dirs.iter().map(|d| azimuth(d.x, d.z)));
-                &self.azimuth
-            }
-        };
         let agent = SemanticClass::Agent.id();
         for (i, d) in dirs.iter().enumerate() {
-            let b = bin_of(az[i]) as usize;
+            let b = bin_of(azimuth(d.x, d.z)) as usize;
             let mut best = lim(i);
             let mut id = 0u8;
             for &k in &self.items[self.start[b] as usize..self.start[b + 1] as usize] {
@@ -269,7 +267,6 @@ mod tests {
                 u32::MAX,
                 origin,
                 &dirs,
-                None,
                 &[60.0],
                 &mut dist,
                 Some(&mut class),

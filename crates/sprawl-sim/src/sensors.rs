@@ -110,28 +110,11 @@ pub(crate) fn attitude(yaw: f32, pitch: f32, roll: f32) -> Quat {
     Quat::from_rotation_y(yaw) * Quat::from_rotation_x(pitch) * Quat::from_rotation_z(-roll)
 }
 
-/// Azimuth `atan2(x, z)` of a body-frame direction, in `[0, 2π)`.
-fn local_azimuth(d: Vec3) -> f32 {
-    d.x.atan2(d.z).rem_euclid(std::f32::consts::TAU)
-}
-
-/// World azimuths of body-frame rays turned by `yaw` about +Y.
-fn turned(local: &[f32], yaw: f32, out: &mut Vec<f32>) {
-    out.clear();
-    out.extend(
-        local
-            .iter()
-            .map(|a| (a + yaw).rem_euclid(std::f32::consts::TAU)),
-    );
-}
-
 /// Precomputed beam directions of a lidar in the body frame (channel-major).
 pub(crate) struct Lidar {
     cfg: LidarConfig,
     dirs: Vec<Vec3>,
-    azimuth: Vec<f32>,
     world: Vec<Vec3>,
-    world_azimuth: Vec<f32>,
     caster: Caster,
 }
 
@@ -156,10 +139,8 @@ impl Lidar {
         }
         Self {
             cfg,
-            azimuth: dirs.iter().map(|d| local_azimuth(*d)).collect(),
             dirs,
             world: Vec::new(),
-            world_azimuth: Vec::new(),
             caster: Caster::default(),
         }
     }
@@ -169,37 +150,26 @@ impl Lidar {
         self.dirs.len()
     }
 
-    /// Scans from `origin` with body rotation `rot` (heading `yaw`, `level`
-    /// when pitch and roll are zero), writing each beam's distance divided by
-    /// the range (1 = nothing within range) into `out`.
-    #[allow(clippy::too_many_arguments)]
+    /// Scans from `origin` with body rotation `rot`, writing each beam's
+    /// distance divided by the range (1 = nothing within range) into `out`.
     pub fn scan(
         &mut self,
         statics: &Statics,
         movers: &[Mover],
         me: u32,
         origin: Vec3,
-        yaw: f32,
         rot: Quat,
-        level: bool,
         out: &mut [f32],
     ) {
         let range = self.cfg.range;
         self.world.clear();
         self.world.extend(self.dirs.iter().map(|d| rot * *d));
-        let azimuths = if level {
-            turned(&self.azimuth, yaw, &mut self.world_azimuth);
-            Some(self.world_azimuth.as_slice())
-        } else {
-            None
-        };
         self.caster.cast(
             statics,
             movers,
             me,
             origin,
             &self.world,
-            azimuths,
             &[range],
             out,
             None,
@@ -216,13 +186,11 @@ pub(crate) struct Camera {
     cfg: CameraConfig,
     /// Unit direction per pixel, row-major from the top-left.
     dirs: Vec<Vec3>,
-    azimuth: Vec<f32>,
     /// Cosine between each pixel's ray and the optical axis (turns range into depth).
     cos: Vec<f32>,
     /// Ray length that reaches the far plane at each pixel.
     limit: Vec<f32>,
     world: Vec<Vec3>,
-    world_azimuth: Vec<f32>,
     dist: Vec<f32>,
     class: Vec<u8>,
     caster: Caster,
@@ -248,12 +216,10 @@ impl Camera {
         }
         Self {
             cfg,
-            azimuth: dirs.iter().map(|d| local_azimuth(*d)).collect(),
             limit: cos.iter().map(|c| cfg.range / c).collect(),
             dirs,
             cos,
             world: Vec::new(),
-            world_azimuth: Vec::new(),
             dist: vec![0.0; w * h],
             class: vec![0; w * h],
             caster: Caster::default(),
@@ -269,28 +235,19 @@ impl Camera {
         movers: &[Mover],
         me: u32,
         origin: Vec3,
-        yaw: f32,
         rot: Quat,
-        level: bool,
         depth: Option<&mut [f32]>,
         semantic: Option<&mut [u8]>,
     ) {
         let range = self.cfg.range;
         self.world.clear();
         self.world.extend(self.dirs.iter().map(|d| rot * *d));
-        let azimuths = if level {
-            turned(&self.azimuth, yaw, &mut self.world_azimuth);
-            Some(self.world_azimuth.as_slice())
-        } else {
-            None
-        };
         self.caster.cast(
             statics,
             movers,
             me,
             origin,
             &self.world,
-            azimuths,
             &self.limit,
             &mut self.dist,
             Some(&mut self.class),

@@ -458,9 +458,8 @@ impl Sim {
         // Traffic keeps its distance to the agents as they are now.
         self.movers.clear();
         self.agent_movers();
-        let agent_boxes = self.movers.clone();
         self.traffic
-            .step(&self.net, dt, &agent_boxes, self.chunk_size, &self.required);
+            .step(&self.net, dt, &self.movers, self.chunk_size, &self.required);
         self.stream()?;
         self.rebuild_movers();
         for (i, report) in reports.iter().take(self.agents.len()).enumerate() {
@@ -1104,19 +1103,8 @@ impl Sim {
             let rot = attitude(b.yaw, b.pitch, b.roll);
             let origin = b.position + rot * (Vec3::Y * a.model.sensor_height());
             if let Some(l) = self.lidar.as_mut() {
-                let level = b.pitch.abs() < 1e-4 && b.roll.abs() < 1e-4;
-                l.scan(
-                    statics,
-                    movers,
-                    i as u32,
-                    origin,
-                    b.yaw,
-                    rot,
-                    level,
-                    &mut a.lidar,
-                );
+                l.scan(statics, movers, i as u32, origin, rot, &mut a.lidar);
             }
-            let level = b.pitch.abs() < 1e-4 && b.roll.abs() < 1e-4;
             let shared = self.semantic_cam.is_none() && !a.semantic.is_empty();
             if let Some(cam) = self.depth_cam.as_mut() {
                 let sem = if shared {
@@ -1129,9 +1117,7 @@ impl Sim {
                     movers,
                     i as u32,
                     origin,
-                    b.yaw,
                     rot,
-                    level,
                     Some(&mut a.depth),
                     sem,
                 );
@@ -1142,9 +1128,7 @@ impl Sim {
                     movers,
                     i as u32,
                     origin,
-                    b.yaw,
                     rot,
-                    level,
                     None,
                     Some(&mut a.semantic),
                 );
