@@ -14,7 +14,7 @@ use glam::{Quat, Vec3};
 use rapier3d::dynamics::{IslandManager, RigidBodySet};
 use rapier3d::geometry::{Collider, ColliderBuilder, ColliderHandle, ColliderSet, Ray};
 use rapier3d::math::{Pose, Rotation, Vector};
-use rapier3d::parry::partitioning::{Bvh, BvhBuildStrategy, BvhWorkspace};
+use rapier3d::parry::partitioning::Bvh;
 use rapier3d::parry::query::{DefaultQueryDispatcher, ShapeCastHit, ShapeCastOptions};
 use rapier3d::parry::shape::Shape;
 use rapier3d::parry::utils::Array2;
@@ -300,8 +300,6 @@ pub(crate) struct Statics {
     fast: Vec<Fast>,
     class: Vec<u8>,
     bounds: Vec<(Vec3, Vec3)>,
-    workspace: BvhWorkspace,
-    dirty: bool,
 }
 
 impl Default for Statics {
@@ -317,8 +315,6 @@ impl Default for Statics {
             fast: Vec::new(),
             class: Vec::new(),
             bounds: Vec::new(),
-            workspace: BvhWorkspace::default(),
-            dirty: false,
         }
     }
 }
@@ -460,16 +456,6 @@ impl Statics {
                 out.push(h);
             }
         }
-        self.dirty = true;
-    }
-
-    /// Rebuilds the trees after chunks came or went (better trees, faster rays).
-    pub fn optimise(&mut self) {
-        if std::mem::take(&mut self.dirty) {
-            for bvh in [&mut self.all, &mut self.ground, &mut self.solid] {
-                bvh.rebuild(&mut self.workspace, BvhBuildStrategy::Binned);
-            }
-        }
     }
 
     /// Removes colliders added by [`add_chunk`](Self::add_chunk).
@@ -485,7 +471,6 @@ impl Statics {
             ) {
                 self.all.remove(leaf);
                 self.fast[leaf as usize] = Fast::Shape;
-                self.dirty = true;
                 if is_ground(class_of(&c)) {
                     self.ground.remove(leaf);
                 } else {

@@ -240,7 +240,6 @@ mod tests {
                 statics.add_chunk(&chunk, &mut handles);
             }
         }
-        statics.optimise();
         let mut caster = Caster::default();
         let mut checked = 0;
         for (k, origin) in [

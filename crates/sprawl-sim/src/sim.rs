@@ -789,7 +789,6 @@ impl Sim {
             }
             self.know(c)?;
         }
-        self.statics.optimise();
         self.required.clear();
         self.required.extend_from_slice(needed);
         let avoid: Vec<Vec3> = self.agents.iter().map(|a| a.route.points[0]).collect();
@@ -842,7 +841,6 @@ impl Sim {
                 self.loader.give_back(chunk);
             }
         }
-        self.statics.optimise();
         self.prefetch(false);
         Ok(())
     }
