@@ -302,7 +302,8 @@ impl Sim {
         self.prefetched_at.clear();
         let mut spawns = Vec::with_capacity(self.agents.len());
         for i in 0..self.agents.len() {
-            spawns.push(self.plan(i)?);
+            let taken: Vec<Vec3> = spawns.iter().map(|r: &Route| r.points[0]).collect();
+            spawns.push(self.plan(i, &taken)?);
         }
         // Chunks around the spawns, made at once (the stepping thread and
         // the background thread share the work).
@@ -653,8 +654,9 @@ impl Sim {
         Ok(())
     }
 
-    /// Picks agent `i`'s spawn and route from the seed.
-    fn plan(&mut self, i: usize) -> Result<Route, SimError> {
+    /// Picks agent `i`'s spawn and route from the seed, at least 12 m from
+    /// the spawns already `taken`.
+    fn plan(&mut self, i: usize, taken: &[Vec3]) -> Result<Route, SimError> {
         let task = self.agents[i].model.task();
         let h = StableHasher::new().u64(self.seed).str("spawn").finish();
         // The episode's area: a chunk near the origin, from the seed.
@@ -695,11 +697,19 @@ impl Sim {
                 .u64(i as u64)
                 .u64(attempt as u64)
                 .finish();
-            let w = candidates[(hi % candidates.len() as u64) as usize];
-            let len = self.net.edges[w.edge as usize].len;
-            let s0 = len * (0.25 + 0.5 * ((mix64(hi) >> 40) as f32 / (1u64 << 24) as f32));
-            let route = self.walk(w, s0, task, hi)?;
-            return Ok(route);
+            // Try the candidates in a hashed order until one is clear of the others.
+            let n = candidates.len() as u64;
+            for k in 0..n {
+                let hk = mix64(hi ^ k);
+                let w = candidates[((hi % n + k) % n) as usize];
+                let len = self.net.edges[w.edge as usize].len;
+                let s0 = len * (0.25 + 0.5 * ((hk >> 40) as f32 / (1u64 << 24) as f32));
+                let route = self.walk(w, s0, task, hk)?;
+                let p = route.points[0];
+                if taken.iter().all(|t| t.distance_squared(p) > 144.0) {
+                    return Ok(route);
+                }
+            }
         }
         Err(SimError::NoRoad {
             agent: i,

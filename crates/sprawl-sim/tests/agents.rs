@@ -124,3 +124,40 @@ fn drone_rises_with_thrust_and_crashes_into_a_building() {
         "stopped inside the wall"
     );
 }
+
+#[test]
+fn several_agents_of_mixed_kinds_share_one_world() {
+    let mut config = common::quiet("car");
+    config.agents = ["car", "car", "pedestrian", "drone", "car", "pedestrian"]
+        .map(String::from)
+        .to_vec();
+    config.traffic_density = 0.5;
+    let mut sim = Sim::new(config).unwrap();
+    for seed in 0..3 {
+        sim.reset(seed).unwrap();
+        let positions: Vec<Vec3> = (0..6)
+            .map(|i| Vec3::from(sim.agent_state(i).position))
+            .collect();
+        for (i, a) in positions.iter().enumerate() {
+            for b in &positions[i + 1..] {
+                assert!(
+                    a.distance(*b) > 10.0,
+                    "seed {seed}: spawns {a} and {b} overlap"
+                );
+            }
+        }
+        let idle: [&[f32]; 6] = [
+            &[0.0, 1.0, 0.0],
+            &[0.0, 1.0, 0.0],
+            &[0.0, 0.0],
+            &[0.0, 0.0, 0.0, 0.0],
+            &[0.0, 1.0, 0.0],
+            &[0.0, 0.0],
+        ];
+        sim.step(&idle).unwrap();
+        for i in 0..6 {
+            assert_eq!(sim.outcome(i), Outcome::Running, "seed {seed} agent {i}");
+            assert!(sim.agent_state(i).route_length > 100.0);
+        }
+    }
+}
