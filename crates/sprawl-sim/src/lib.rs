@@ -74,6 +74,8 @@
 //! | 18–22 (route) | distance to goal ÷ 100 m; offset right of the route ÷ 5 m; sine and cosine of the route's heading 10 m ahead relative to the agent's; height of that point above the agent ÷ 20 m |
 //! | 23… (lidar) | `channels × rays` distances ÷ range (1 = nothing), channel-major, lowest channel first; beam 0 forward, then counter-clockwise seen from above |
 //!
+//! Every value lies in `-10..=10` (route values in `-4..=10`, lidar in `0..=1`).
+//!
 //! Depth images hold metres along the optical axis (the camera's range
 //! where nothing is within it); semantic images hold
 //! [`SemanticClass::id`](sprawl_world::SemanticClass::id) (0 = nothing;

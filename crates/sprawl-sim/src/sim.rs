@@ -42,6 +42,15 @@ const PENALTY_PED_ON_ROAD: f32 = 0.02;
 const OFF_ROAD_LIMIT_S: f32 = 1.0;
 const WRONG_WAY_LIMIT_S: f32 = 3.0;
 
+/// An agent's spawn: where on which way, and the hash its route turns by.
+struct Pick {
+    way: Way,
+    s0: f32,
+    task: TaskKind,
+    hash: u64,
+    start: Vec3,
+}
+
 struct Agent {
     reg: &'static Registration,
     model: Box<dyn AgentModel>,
@@ -300,35 +309,40 @@ impl Sim {
         self.traffic.clear();
         self.required.clear();
         self.prefetched_at.clear();
-        let mut spawns = Vec::with_capacity(self.agents.len());
+        let mut picks: Vec<Pick> = Vec::with_capacity(self.agents.len());
         for i in 0..self.agents.len() {
-            let taken: Vec<Vec3> = spawns.iter().map(|r: &Route| r.points[0]).collect();
-            spawns.push(self.plan(i, &taken)?);
+            let taken: Vec<Vec3> = picks.iter().map(|p| p.start).collect();
+            picks.push(self.pick(i, &taken)?);
         }
-        // Chunks around the spawns, made at once (the stepping thread and
-        // the background thread share the work).
-        let positions: Vec<Vec3> = spawns.iter().map(|r| r.points[0]).collect();
+        // The chunks around the spawns go to the background thread, nearest
+        // first, while this thread walks the routes; then whatever has not
+        // arrived is waited for or made here.
         let mut needed = Vec::new();
-        for p in &positions {
-            self.chunks_near(*p, self.radius, &mut needed);
+        for p in &picks {
+            self.chunks_near(p.start, self.radius, &mut needed);
         }
         needed.sort_unstable();
         needed.dedup();
-        let missing: Vec<ChunkCoord> = needed
+        let mut missing: Vec<ChunkCoord> = needed
             .iter()
             .copied()
             .filter(|c| !self.live.iter().any(|l| l.coord == *c))
             .collect();
-        // Half to the background thread, half here; then whatever is left here.
-        for c in missing.iter().skip(missing.len() / 2 + 1) {
+        let starts: Vec<Vec3> = picks.iter().map(|p| p.start).collect();
+        let key = |c: &ChunkCoord| {
+            starts
+                .iter()
+                .map(|p| self.chunk_distance(*c, *p))
+                .fold(f32::INFINITY, f32::min)
+        };
+        missing.sort_by(|a, b| key(a).total_cmp(&key(b)));
+        for c in &missing {
             self.loader.prefetch(*c);
         }
-        let here: Vec<ChunkCoord> = missing
-            .iter()
-            .take(missing.len() / 2 + 1)
-            .copied()
-            .collect();
-        self.loader.make_ready(&here)?;
+        let mut spawns = Vec::with_capacity(picks.len());
+        for p in &picks {
+            spawns.push(self.walk(p.way, p.s0, p.task, p.hash)?);
+        }
         for (i, route) in spawns.into_iter().enumerate() {
             let a = &mut self.agents[i];
             a.tracker = Tracker::default();
@@ -491,6 +505,9 @@ impl Sim {
         ego[5] = b.roll;
         ego[6] = (b.above_ground / 50.0).min(4.0);
         ego[7] = if a.state.on_route_surface { 1.0 } else { 0.0 };
+        for v in ego.iter_mut() {
+            *v = v.clamp(-10.0, 10.0);
+        }
         let p = b.position;
         for (k, ahead) in WAYPOINTS_AHEAD.iter().enumerate() {
             let (q, _) = a.route.at(a.tracker.progress + ahead);
@@ -654,9 +671,9 @@ impl Sim {
         Ok(())
     }
 
-    /// Picks agent `i`'s spawn and route from the seed, at least 12 m from
-    /// the spawns already `taken`.
-    fn plan(&mut self, i: usize, taken: &[Vec3]) -> Result<Route, SimError> {
+    /// Picks agent `i`'s spawn from the seed, at least 12 m from the spawns
+    /// already `taken`.
+    fn pick(&mut self, i: usize, taken: &[Vec3]) -> Result<Pick, SimError> {
         let task = self.agents[i].model.task();
         let h = StableHasher::new().u64(self.seed).str("spawn").finish();
         // The episode's area: a chunk near the origin, from the seed.
@@ -704,10 +721,15 @@ impl Sim {
                 let w = candidates[((hi % n + k) % n) as usize];
                 let len = self.net.edges[w.edge as usize].len;
                 let s0 = len * (0.25 + 0.5 * ((hk >> 40) as f32 / (1u64 << 24) as f32));
-                let route = self.walk(w, s0, task, hk)?;
-                let p = route.points[0];
-                if taken.iter().all(|t| t.distance_squared(p) > 144.0) {
-                    return Ok(route);
+                let start = self.start_point(w, s0, task);
+                if taken.iter().all(|t| t.distance_squared(start) > 144.0) {
+                    return Ok(Pick {
+                        way: w,
+                        s0,
+                        task,
+                        hash: hk,
+                        start,
+                    });
                 }
             }
         }
@@ -717,6 +739,23 @@ impl Sim {
         })
     }
 
+    /// The line an agent of `task` follows along way `w` (lane or sidewalk).
+    fn line(&self, w: Way, task: TaskKind) -> (Vec3, Vec3) {
+        match task {
+            TaskKind::Sidewalks => self
+                .net
+                .offset_line(w, sidewalk_offset(self.net.edges[w.edge as usize].class)),
+            _ => self.net.lane_line(w, 0),
+        }
+    }
+
+    /// The point `s0` metres along way `w`'s line.
+    fn start_point(&self, w: Way, s0: f32, task: TaskKind) -> Vec3 {
+        let (a, b) = self.line(w, task);
+        let t = s0 / a.distance(b).max(1e-3);
+        a + (b - a) * t.clamp(0.0, 1.0)
+    }
+
     /// A route from `s0` metres along way `w`, turning by hashes at junctions.
     fn walk(&mut self, mut w: Way, s0: f32, task: TaskKind, h: u64) -> Result<Route, SimError> {
         let (target, lift) = match task {
@@ -724,15 +763,8 @@ impl Sim {
             TaskKind::Sidewalks => (150.0, 0.15),
             TaskKind::Air => (250.0, 25.0),
         };
-        let line = |net: &RoadNet, w: Way| match task {
-            TaskKind::Sidewalks => {
-                net.offset_line(w, sidewalk_offset(net.edges[w.edge as usize].class))
-            }
-            _ => net.lane_line(w, 0),
-        };
-        let (a, b) = line(&self.net, w);
-        let t = s0 / a.distance(b).max(1e-3);
-        let start = a + (b - a) * t.clamp(0.0, 1.0);
+        let (_, b) = self.line(w, task);
+        let start = self.start_point(w, s0, task);
         let mut points = vec![start];
         if task == TaskKind::Air {
             points.push(start + Vec3::Y * lift);
@@ -757,7 +789,7 @@ impl Sim {
                     edge: w.edge,
                     forward: !w.forward,
                 });
-            let (a, b) = line(&self.net, next);
+            let (a, b) = self.line(next, task);
             let last = *points.last().unwrap_or(&start);
             length += last.distance(a + Vec3::Y * lift) + a.distance(b);
             points.push(a + Vec3::Y * lift);

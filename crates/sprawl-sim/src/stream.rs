@@ -40,6 +40,10 @@ struct Done {
     chunk: Result<Chunk, String>,
 }
 
+/// Longest wait for a chunk the background thread is making before making
+/// it here instead (it normally takes a fraction of a millisecond).
+const WAIT: std::time::Duration = std::time::Duration::from_millis(50);
+
 /// Counters of the loader's work since it was made.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LoaderStats {
@@ -171,11 +175,42 @@ impl Loader {
         self.ready.retain(|c, _| keep(*c));
     }
 
-    /// Takes chunk `coord`: the background thread's result if it came,
-    /// else made here and now.
-    pub fn take(&mut self, coord: ChunkCoord) -> Result<Chunk, SimError> {
+    /// Waits (up to `WAIT`) for a chunk the background thread is making;
+    /// whether it is ready now. Chunks it delivers meanwhile are kept.
+    fn wait_for(&mut self, coord: ChunkCoord) -> bool {
         self.poll();
-        if let Some(c) = self.ready.remove(&coord) {
+        if self.ready.contains_key(&coord) {
+            return true;
+        }
+        if !self.in_flight.contains_key(&coord) {
+            return false;
+        }
+        let deadline = std::time::Instant::now() + WAIT;
+        while let Some(rx) = &self.rx {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            let Ok(done) = rx.recv_timeout(left) else {
+                return false;
+            };
+            if done.epoch == self.epoch && self.in_flight.remove(&done.coord).is_some() {
+                if let Ok(chunk) = done.chunk {
+                    self.stats.served += 1;
+                    self.ready.insert(done.coord, chunk);
+                }
+                if done.coord == coord {
+                    return self.ready.contains_key(&coord);
+                }
+            }
+        }
+        false
+    }
+
+    /// Takes chunk `coord`: the background thread's result if it came or is
+    /// on its way (waiting for it is cheaper than making it twice), else
+    /// made here and now.
+    pub fn take(&mut self, coord: ChunkCoord) -> Result<Chunk, SimError> {
+        if self.wait_for(coord)
+            && let Some(c) = self.ready.remove(&coord)
+        {
             return Ok(c);
         }
         if let Some(flag) = self.in_flight.remove(&coord) {
@@ -185,39 +220,6 @@ impl Loader {
         self.make(coord)
     }
 
-    /// Makes several chunks here (at reset), keeping them ready.
-    pub fn make_ready(&mut self, coords: &[ChunkCoord]) -> Result<(), SimError> {
-        self.poll();
-        let missing: Vec<ChunkCoord> = coords
-            .iter()
-            .copied()
-            .filter(|c| !self.ready.contains_key(c))
-            .collect();
-        if missing.is_empty() {
-            return Ok(());
-        }
-        match &self.source {
-            ChunkSource::Spec(spec) => {
-                let spec = spec.clone();
-                let generator = ChunkGenerator::new(&spec);
-                for c in missing {
-                    if let Some(flag) = self.in_flight.remove(&c) {
-                        flag.store(true, Ordering::Relaxed);
-                    }
-                    self.stats.synchronous += 1;
-                    self.ready.insert(c, generator.generate(c));
-                }
-            }
-            ChunkSource::File(_) => {
-                for c in missing {
-                    let chunk = self.take(c)?;
-                    self.ready.insert(c, chunk);
-                }
-            }
-        }
-        Ok(())
-    }
-
     /// Puts a chunk that left the live world back among the kept ones.
     pub fn give_back(&mut self, chunk: Chunk) {
         self.ready.insert(chunk.coord, chunk);
@@ -225,8 +227,9 @@ impl Loader {
 
     /// The road graph (and the rest) of a kept chunk, made here if needed.
     pub fn peek(&mut self, coord: ChunkCoord) -> Result<&Chunk, SimError> {
-        if !self.ready.contains_key(&coord) {
-            self.make_ready(&[coord])?;
+        if !self.wait_for(coord) {
+            let chunk = self.take(coord)?;
+            self.ready.insert(coord, chunk);
         }
         Ok(&self.ready[&coord])
     }
