@@ -124,6 +124,7 @@ mod types;
 pub use agents::agent_kinds;
 pub use config::{CameraConfig, LidarConfig, SensorConfig, SimConfig, WorldSource};
 pub use error::SimError;
+pub use render::EGO_COLOUR;
 pub use sim::{EGO_LEN, ROUTE_LEN, Sim, WAYPOINTS_AHEAD};
 pub use stream::LoaderStats;
 pub use types::{AgentState, Outcome};

@@ -9,9 +9,10 @@ use image::{Rgb, RgbImage};
 use sprawl_store::export::{class_colour, render_map};
 use sprawl_world::{Region, SemanticClass};
 
-const EGO: [u8; 3] = [230, 40, 40];
-const OTHER_AGENT: [u8; 3] = [40, 90, 230];
-const ROUTE: [u8; 3] = [250, 160, 20];
+/// This agent: cyan, unlike any class colour of the map.
+pub const EGO_COLOUR: [u8; 3] = [0, 235, 255];
+const OTHER_AGENT: [u8; 3] = [255, 255, 255];
+const ROUTE: [u8; 3] = [255, 130, 0];
 const GOAL: [u8; 3] = [20, 200, 60];
 
 struct View {
@@ -95,8 +96,8 @@ impl Sim {
     /// A top-down picture, `size_px` square, of the `metres` around agent
     /// `agent` (north up): the map of the loaded chunks coloured by class,
     /// the agent's route (orange) and goal (green), background traffic and
-    /// pedestrians (the `agent` class colour), other agents (blue) and this
-    /// agent (red). Parts of the view outside the loaded chunks are the map
+    /// pedestrians (the `agent` class colour), other agents (white) and this
+    /// agent ([`EGO_COLOUR`], cyan). Parts of the view outside the loaded chunks are the map
     /// background. For training videos: no GPU needed.
     pub fn render_top_down(&self, agent: usize, size_px: u32, metres: f32) -> image::RgbImage {
         let size_px = size_px.clamp(1, 4096);
@@ -147,7 +148,7 @@ impl Sim {
         let traffic = class_colour(SemanticClass::Agent);
         for m in self.movers() {
             let c = if m.agent == agent as u32 {
-                EGO
+                EGO_COLOUR
             } else if m.agent == u32::MAX {
                 traffic
             } else {
@@ -158,7 +159,7 @@ impl Sim {
             }
         }
         if let Some(me) = self.movers().iter().find(|m| m.agent == agent as u32) {
-            footprint(&mut img, &view, me, EGO);
+            footprint(&mut img, &view, me, EGO_COLOUR);
         }
         img
     }

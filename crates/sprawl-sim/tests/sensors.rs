@@ -102,7 +102,7 @@ fn semantic_ids_are_real_classes_and_depth_is_in_range() {
     let img = sim.render_top_down(0, 64, 120.0);
     assert_eq!(img.dimensions(), (64, 64));
     assert!(
-        img.pixels().any(|p| p.0 == [230, 40, 40]),
+        img.pixels().any(|p| p.0 == sprawl_sim::EGO_COLOUR),
         "the agent is not drawn"
     );
 }
