@@ -84,3 +84,67 @@ fn driving_into_a_parked_car_is_a_crash() {
         "only {crashes} of 4 drives into parked cars crashed"
     );
 }
+
+#[test]
+fn driving_against_the_traffic_ends_as_wrong_way() {
+    let mut sim = Sim::new(common::quiet("car")).unwrap();
+    let mut wrong = 0;
+    for seed in 0..8 {
+        sim.reset(seed).unwrap();
+        let s = sim.agent_state(0);
+        // The spawn is in the first lane right of the centre line; the lane
+        // mirrored across it carries the other direction.
+        let left = Vec3::new(
+            -(s.yaw + std::f32::consts::FRAC_PI_2).sin(),
+            0.0,
+            -(s.yaw + std::f32::consts::FRAC_PI_2).cos(),
+        );
+        let p = Vec3::from(s.position) + left * 3.5;
+        sim.teleport(0, p.to_array(), s.yaw).unwrap();
+        for _ in 0..80 {
+            let v = sim.agent_state(0).speed;
+            sim.step(&[&[if v < 6.0 { 0.6 } else { 0.0 }, 0.0, 0.0]])
+                .unwrap();
+            if sim.outcome(0) != Outcome::Running {
+                break;
+            }
+        }
+        assert_ne!(
+            sim.outcome(0),
+            Outcome::OffRoad,
+            "seed {seed}: the other lane is road"
+        );
+        if sim.outcome(0) == Outcome::WrongWay {
+            wrong += 1;
+            assert!(sim.terminated(0) && sim.reward(0) <= -5.0);
+        }
+    }
+    assert!(
+        wrong >= 3,
+        "only {wrong} of 8 wrong-way drives were called wrong way"
+    );
+}
+
+#[test]
+fn driving_off_the_road_ends_as_off_road() {
+    let mut sim = Sim::new(common::quiet("car")).unwrap();
+    sim.reset(7).unwrap();
+    let walls = common::walls(&common::live_chunks(&sim, 7), 12.0);
+    let mut off = 0;
+    for w in walls.iter().take(8) {
+        sim.reset(7).unwrap();
+        sim.teleport(0, w.stand.to_array(), w.yaw + std::f32::consts::PI)
+            .unwrap();
+        for _ in 0..15 {
+            sim.step(&[&[0.0, 1.0, 0.0]]).unwrap();
+        }
+        if sim.outcome(0) == Outcome::OffRoad {
+            off += 1;
+            assert!(!sim.agent_state(0).on_route_surface);
+        }
+    }
+    assert!(
+        off >= 2,
+        "only {off} of 8 cars parked in front of buildings were off the road"
+    );
+}
