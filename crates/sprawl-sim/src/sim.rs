@@ -490,6 +490,10 @@ impl Sim {
 
     /// Writes agent `agent`'s vector observation into `out` (length
     /// [`vector_obs_len`](Self::vector_obs_len); see the crate docs for the layout).
+    ///
+    /// # Panics
+    /// If `out` is shorter than `EGO_LEN + ROUTE_LEN`; lidar values beyond
+    /// its length are left out.
     pub fn write_vector_obs(&self, agent: usize, out: &mut [f32]) {
         let a = &self.agents[agent];
         let b = a.body;
@@ -833,12 +837,18 @@ impl Sim {
         }
         self.required.clear();
         self.required.extend_from_slice(needed);
-        let avoid: Vec<Vec3> = self.agents.iter().map(|a| a.route.points[0]).collect();
-        let avoid: Vec<Vec3> = if self.steps == 0 {
-            avoid
-        } else {
-            self.agents.iter().map(|a| a.body.position).collect()
-        };
+        // At reset the agents are not placed yet: keep clear of their spawns.
+        let avoid: Vec<Vec3> = self
+            .agents
+            .iter()
+            .map(|a| {
+                if self.steps == 0 {
+                    a.route.points[0]
+                } else {
+                    a.body.position
+                }
+            })
+            .collect();
         for &c in &fresh {
             self.traffic.spawn_chunk(
                 &self.net,
