@@ -2,7 +2,8 @@
 //!
 //! The command line of Sprawl, the world-model city engine: create a world
 //! file from a prompt or a drawn sketch, pre-generate regions of it, render
-//! maps, export GLB models, list objects and edit them.
+//! maps, export GLB models, list objects and edit them, and fly through it
+//! in the 3D viewer (`sprawl view`, or plain `sprawl`).
 //!
 //! Units everywhere: metres on the ground plane (X east, Z south, so north
 //! is −Z), metres up (Y), degrees for angles. A world is cut into square
@@ -20,6 +21,7 @@ mod cmd_info;
 mod cmd_new;
 mod cmd_region;
 mod cmd_serve;
+mod cmd_view;
 mod load;
 
 use args::{RegionArgs, Vec3Arg};
@@ -36,13 +38,16 @@ use std::process::ExitCode;
 /// generated on demand, deterministically, and cached in the world file.
 #[derive(Debug, Parser)]
 #[command(name = "sprawl", version, propagate_version = true)]
-#[command(after_help = "Example:\n  \
+#[command(
+    after_help = "Without a command, opens the default city in the viewer.\n\nExample:\n  \
     sprawl new city.sprawl --prompt \"a hilly harbour town with a river\"\n  \
+    sprawl view city.sprawl\n  \
     sprawl gen city.sprawl --region -512,-512,512,512\n  \
-    sprawl map city.sprawl --region -512,-512,512,512 -o city.png")]
+    sprawl map city.sprawl --region -512,-512,512,512 -o city.png"
+)]
 struct Cli {
     #[command(subcommand)]
-    command: Command,
+    command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -66,6 +71,8 @@ enum Command {
     Backends(BackendsCmd),
     /// Run the generation orchestrator as an HTTP service (loopback, bearer token).
     ServeGen(ServeArgs),
+    /// Fly through a world in 3D: stream it, light it, inspect and edit it.
+    View(cmd_view::ViewArgs),
 }
 
 /// `sprawl backends …`.
@@ -273,7 +280,10 @@ enum EditOp {
 fn main() -> ExitCode {
     install_panic_hook();
     let cli = Cli::parse();
-    let result = match cli.command {
+    let result = match cli
+        .command
+        .unwrap_or_else(|| Command::View(Default::default()))
+    {
         Command::New(a) => cmd_new::run(a),
         Command::Info(a) => cmd_info::run(a),
         Command::Gen(a) => cmd_region::gen_cmd(a),
@@ -283,6 +293,7 @@ fn main() -> ExitCode {
         Command::Edit(a) => cmd_edit::run(a),
         Command::Backends(BackendsCmd::Status(a)) => cmd_backends::status(a),
         Command::ServeGen(a) => cmd_serve::run(a),
+        Command::View(a) => cmd_view::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

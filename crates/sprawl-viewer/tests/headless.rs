@@ -1,0 +1,302 @@
+//! Headless app tests (no window, no GPU): the streaming and editing plugins
+//! in a `MinimalPlugins` app with a manual clock, against a real world file.
+
+use bevy::prelude::*;
+use bevy::time::TimeUpdateStrategy;
+use sprawl_store::WorldFile;
+use sprawl_viewer::edit::{EditCommand, EditLog, EditPlugin, PropKind, pick};
+use sprawl_viewer::mesher::Lod;
+use sprawl_viewer::stream::{
+    ChunkPart, StreamAnchor, StreamConfig, Streamer, StreamingPlugin, distance_to_chunk,
+};
+use sprawl_viewer::world::{self, ActiveWorld, WorldSource};
+use sprawl_world::{ChunkCoord, ObjectId, SemanticClass};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Small radii so that a debug build settles in seconds.
+fn config() -> StreamConfig {
+    StreamConfig {
+        lod_radius: [140.0, 300.0, 520.0],
+        prefetch: 64.0,
+        drop_margin: 128.0,
+        workers: 2,
+        ..StreamConfig::default()
+    }
+}
+
+fn open_world(path: &Path) -> ActiveWorld {
+    world::open(
+        &WorldSource::Prompt {
+            text: "a small town with a park".into(),
+            seed: Some(11),
+            file: Some(path.to_owned()),
+        },
+        false,
+    )
+    .expect("world file")
+}
+
+fn app(world: ActiveWorld, at: Vec3) -> App {
+    let mut app = App::new();
+    app.add_plugins((
+        MinimalPlugins,
+        AssetPlugin::default(),
+        TransformPlugin,
+        bevy::input::InputPlugin,
+    ))
+    .init_asset::<Mesh>()
+    .insert_resource(TimeUpdateStrategy::ManualDuration(Duration::from_millis(
+        16,
+    )))
+    .insert_resource(world)
+    .add_plugins((StreamingPlugin { config: config() }, EditPlugin));
+    app.world_mut().spawn((
+        StreamAnchor,
+        Transform::from_translation(at).looking_to(Vec3::NEG_Z, Vec3::Y),
+    ));
+    app
+}
+
+/// Runs frames until the view has settled (workers run meanwhile).
+fn settle(app: &mut App) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut frames = 0;
+    while Instant::now() < deadline {
+        app.update();
+        frames += 1;
+        if frames > 3 && app.world().resource::<Streamer>().settled() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let s = app.world().resource::<Streamer>();
+    panic!(
+        "streaming did not settle in 120 s: {:?}, errors {:?}",
+        s.stats, s.errors
+    );
+}
+
+fn chunk_parts(app: &mut App) -> Vec<ChunkPart> {
+    let mut q = app.world_mut().query::<&ChunkPart>();
+    q.iter(app.world()).copied().collect()
+}
+
+fn move_anchor(app: &mut App, to: Vec3) {
+    let mut q = app
+        .world_mut()
+        .query_filtered::<&mut Transform, With<StreamAnchor>>();
+    for mut t in q.iter_mut(app.world_mut()) {
+        t.translation = to;
+    }
+}
+
+#[test]
+fn streaming_loads_nearest_first_coarser_far_and_drops_what_is_left_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stream.sprawl");
+    let mut app = app(open_world(&path), Vec3::new(64.0, 30.0, 64.0));
+    settle(&mut app);
+
+    let s = app.world().resource::<Streamer>();
+    let size = s.chunk_size;
+    // The chunk under the camera came first (give or take the other
+    // worker's first job), at full detail.
+    assert!(
+        s.install_log[..2].contains(&(ChunkCoord::new(0, 0), Lod::Full)),
+        "{:?}",
+        &s.install_log[..4]
+    );
+    // Every level is used, finer ones nearer.
+    let here = Vec2::new(64.0, 64.0);
+    for (c, live) in &s.live {
+        let d = distance_to_chunk(*c, size, here);
+        match live.lod {
+            Lod::Full => assert!(d <= 140.0 + 48.0, "{c} full at {d} m"),
+            Lod::Mid => assert!(d > 140.0 && d <= 300.0 + 48.0, "{c} mid at {d} m"),
+            Lod::Far => assert!(d > 300.0, "{c} far at {d} m"),
+        }
+        assert_eq!(live.chunk.is_some(), live.lod == Lod::Full);
+    }
+    assert!(
+        s.stats.loaded.iter().all(|n| *n > 0),
+        "{:?}",
+        s.stats.loaded
+    );
+    // Mean distance rises along the install order: nearest first.
+    let first: f32 = s.install_log[..8]
+        .iter()
+        .map(|(c, _)| distance_to_chunk(*c, size, here))
+        .sum();
+    let last: f32 = s.install_log[s.install_log.len() - 8..]
+        .iter()
+        .map(|(c, _)| distance_to_chunk(*c, size, here))
+        .sum();
+    assert!(first < last, "first {first} m, last {last} m");
+    let live_entities: usize = s.live.values().map(|l| l.entities.len()).sum();
+    assert_eq!(chunk_parts(&mut app).len(), live_entities);
+
+    // Fly 3 km east: the old chunks go, the new ones come.
+    move_anchor(&mut app, Vec3::new(3064.0, 30.0, 64.0));
+    settle(&mut app);
+    let s = app.world().resource::<Streamer>();
+    assert!(!s.live.contains_key(&ChunkCoord::new(0, 0)));
+    assert!(s.live.contains_key(&ChunkCoord::new(23, 0)));
+    assert!(
+        s.live
+            .keys()
+            .all(|c| distance_to_chunk(*c, size, Vec2::new(3064.0, 64.0)) < 1000.0)
+    );
+    let live_entities: usize = s.live.values().map(|l| l.entities.len()).sum();
+    assert_eq!(chunk_parts(&mut app).len(), live_entities);
+}
+
+fn find(app: &App, class: SemanticClass) -> ObjectId {
+    let s = app.world().resource::<Streamer>();
+    let mut coords: Vec<_> = s.live.keys().copied().collect();
+    coords.sort();
+    coords
+        .into_iter()
+        .filter_map(|c| s.chunk(c))
+        .flat_map(|c| c.objects.iter())
+        .find(|o| o.class == class)
+        .map(|o| o.id)
+        .unwrap_or_else(|| panic!("no {class} loaded at full detail"))
+}
+
+fn send(app: &mut App, cmd: EditCommand) {
+    app.world_mut().write_message(cmd);
+    app.update();
+}
+
+#[test]
+fn edits_are_journalled_at_once_and_are_there_after_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("edit.sprawl");
+    let mut app = app(open_world(&path), Vec3::new(64.0, 30.0, 64.0));
+    settle(&mut app);
+
+    let building = find(&app, SemanticClass::Building);
+    let tree = find(&app, SemanticClass::Tree);
+    let car = find(&app, SemanticClass::ParkedCar);
+    let (b_obj, roof) = {
+        let s = app.world().resource::<Streamer>();
+        let chunk = s.chunk(building.chunk).unwrap();
+        (
+            chunk.object(building).unwrap().clone(),
+            sprawl_viewer::edit::partner(chunk, building),
+        )
+    };
+    let roof = roof.expect("a building has a roof with the same placement");
+    let mut moved = b_obj.transform;
+    moved.translation += glam::Vec3::new(4.0, 0.0, -3.0);
+    send(
+        &mut app,
+        EditCommand::Move {
+            id: building,
+            transform: moved,
+        },
+    );
+    send(&mut app, EditCommand::Remove { id: tree });
+    let car_obj = {
+        let s = app.world().resource::<Streamer>();
+        s.chunk(car.chunk).unwrap().object(car).unwrap().clone()
+    };
+    let mut copy_at = car_obj.transform;
+    copy_at.translation += glam::Vec3::new(0.0, 0.0, 6.0);
+    send(
+        &mut app,
+        EditCommand::Duplicate {
+            id: car,
+            transform: copy_at,
+        },
+    );
+    let crate_at = Vec3::new(70.0, 5.0, 70.0);
+    send(
+        &mut app,
+        EditCommand::Spawn {
+            prop: PropKind::Crate,
+            at: crate_at,
+            yaw: 0.0,
+        },
+    );
+    let log = app.world().resource::<EditLog>().clone();
+    assert_eq!(log.journalled, 4, "{:?}", log.lines);
+
+    // On screen at once: the live chunk data changed.
+    {
+        let s = app.world().resource::<Streamer>();
+        let c = s.chunk(building.chunk).unwrap();
+        assert_eq!(c.object(building).unwrap().transform, moved);
+        assert_eq!(c.object(roof).unwrap().transform, moved);
+        assert!(s.chunk(tree.chunk).unwrap().object(tree).is_none());
+    }
+    // Picking from above finds the moved building's roof (or the building).
+    {
+        let s = app.world().resource::<Streamer>();
+        let p = moved.translation;
+        let hit = pick(s, p + Vec3::Y * 500.0, Vec3::NEG_Y, 1000.0).expect("hit");
+        assert!(hit.id == building || hit.id == roof, "hit {:?}", hit.id);
+    }
+
+    // In the file at once: another connection sees every edit.
+    let file = WorldFile::open(&path).unwrap();
+    // Move (building and its roof), remove, two adds.
+    assert_eq!(file.info().unwrap().edits.total(), 5);
+    let live = file.load_chunk(building.chunk).unwrap().chunk;
+    assert_eq!(live.object(building).unwrap().transform, moved);
+    assert_eq!(live.object(roof).unwrap().transform, moved);
+    let tree_chunk = file.load_chunk(tree.chunk).unwrap().chunk;
+    assert!(tree_chunk.object(tree).is_none());
+    drop(file);
+    drop(app);
+
+    // Reopened in a fresh viewer: the streamed chunks carry the edits.
+    let mut app = app_reopened(&path);
+    settle(&mut app);
+    let s = app.world().resource::<Streamer>();
+    let c = s.chunk(building.chunk).unwrap();
+    assert_eq!(c.object(building).unwrap().transform, moved);
+    assert!(s.chunk(tree.chunk).unwrap().object(tree).is_none());
+    let user: Vec<_> = s
+        .live
+        .values()
+        .filter_map(|l| l.chunk.as_ref())
+        .flat_map(|c| c.objects.iter())
+        .filter(|o| o.id.is_user())
+        .collect();
+    assert!(user.iter().any(|o| o.class == SemanticClass::Prop));
+    assert!(user.iter().any(|o| o.class == SemanticClass::ParkedCar));
+}
+
+fn app_reopened(path: &Path) -> App {
+    let world = world::open(&WorldSource::Open(path.to_owned()), false).unwrap();
+    app(world, Vec3::new(64.0, 30.0, 64.0))
+}
+
+#[test]
+fn bad_edits_are_reported_not_journalled() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bad.sprawl");
+    let mut app = app(open_world(&path), Vec3::new(64.0, 30.0, 64.0));
+    settle(&mut app);
+    let terrain = find(&app, SemanticClass::Terrain);
+    send(&mut app, EditCommand::Remove { id: terrain });
+    let ghost = ObjectId::new(ChunkCoord::new(0, 0), 0x1234_5678);
+    send(&mut app, EditCommand::Remove { id: ghost });
+    let far = ObjectId::new(ChunkCoord::new(90, 90), 1);
+    send(&mut app, EditCommand::Remove { id: far });
+    let log = app.world().resource::<EditLog>();
+    assert_eq!(log.journalled, 0);
+    assert_eq!(log.lines.len(), 3, "{:?}", log.lines);
+    assert!(log.lines.iter().all(|l| l.starts_with("edit failed")));
+    assert_eq!(
+        WorldFile::open(&path)
+            .unwrap()
+            .info()
+            .unwrap()
+            .edits
+            .total(),
+        0
+    );
+}

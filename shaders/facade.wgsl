@@ -1,0 +1,142 @@
+// Building façades for Sprawl's viewer: an extension of Bevy's
+// StandardMaterial that draws a grid of windows on every wall.
+//
+// Inputs (from the mesher, crates/sprawl-viewer/src/mesher.rs):
+// - uv.x: metres along the wall (uv.y is unused; height comes from the
+//   world position so storeys line up across a building's faces);
+// - vertex colour: the wall colour in rgb; alpha says which façade it is:
+//   1.0 a plain wall (punched windows), 0.6 industrial concrete (a band of
+//   small high windows), 0.2 a glass curtain wall (large panes, thin mullions).
+//
+// At night (facade.night → 1) a random share of windows glows warm. The
+// window grid fades to its average colour where a window is smaller than a
+// pixel, so distant towers do not shimmer.
+
+#import bevy_pbr::{
+    pbr_fragment::pbr_input_from_standard_material,
+    pbr_functions::alpha_discard,
+}
+
+#ifdef PREPASS_PIPELINE
+#import bevy_pbr::{
+    prepass_io::{VertexOutput, FragmentOutput},
+    pbr_deferred_functions::deferred_output,
+}
+#else
+#import bevy_pbr::{
+    forward_io::{VertexOutput, FragmentOutput},
+    pbr_functions::{apply_pbr_lighting, main_pass_post_lighting_processing},
+}
+#endif
+
+struct FacadeParams {
+    // 0 by day, 1 by night.
+    night: f32,
+    // Brightness of a lit window (pre-tonemapping, not scaled by exposure).
+    glow: f32,
+    // Storey height (metres).
+    storey: f32,
+    // Share of windows lit at full night.
+    lit_share: f32,
+}
+
+@group(#{MATERIAL_BIND_GROUP}) @binding(100) var<uniform> facade: FacadeParams;
+
+fn hash3(p: vec3<f32>) -> f32 {
+    var q = fract(p * vec3<f32>(0.1031, 0.1030, 0.0973));
+    q += dot(q, q.yxz + 33.33);
+    return fract((q.x + q.y) * q.z);
+}
+
+// 1 inside [lo, hi] with a one-pixel soft edge (w = pixel footprint).
+fn band(x: f32, lo: f32, hi: f32, w: f32) -> f32 {
+    let e = max(w, 1e-4);
+    return smoothstep(lo - e, lo + e, x) * (1.0 - smoothstep(hi - e, hi + e, x));
+}
+
+@fragment
+fn fragment(
+    in: VertexOutput,
+    @builtin(front_facing) is_front: bool,
+) -> FragmentOutput {
+    var pbr_input = pbr_input_from_standard_material(in, is_front);
+
+#ifdef VERTEX_COLORS
+    let kind = in.color.a;
+#else
+    let kind = 1.0;
+#endif
+    let n = normalize(in.world_normal);
+    let wall = 1.0 - smoothstep(0.3, 0.6, abs(n.y));
+#ifdef VERTEX_UVS_A
+    let u = in.uv.x;
+#else
+    let u = in.world_position.x + in.world_position.z;
+#endif
+    let y = in.world_position.y;
+
+    // Window layout per façade kind: bay width, window width and height
+    // (fractions of the cell), and the sill height within a storey.
+    var bay = 2.8;
+    var ww = 0.46;
+    var wh = 0.5;
+    var sill = 0.3;
+    var storey = facade.storey;
+    let glass = kind < 0.4;
+    let concrete = kind > 0.4 && kind < 0.8;
+    if glass {
+        bay = 1.5;
+        ww = 0.92;
+        wh = 0.86;
+        sill = 0.07;
+    } else if concrete {
+        bay = 4.5;
+        ww = 0.7;
+        wh = 0.22;
+        sill = 0.68;
+        storey = storey * 1.6;
+    }
+    let cell = vec2<f32>(u / bay, y / storey);
+    let id = floor(cell);
+    let f = fract(cell);
+    let fw = fwidth(cell);
+    let win = band(f.x, 0.5 - ww * 0.5, 0.5 + ww * 0.5, fw.x) * band(f.y, sill, sill + wh, fw.y);
+    // Where a window is below a pixel or two, use its average coverage.
+    let detail = clamp(1.5 - max(fw.x, fw.y) * 3.0, 0.0, 1.0);
+    let coverage = mix(ww * wh, win, detail) * wall;
+
+    // Which wall this is: distance of its plane from the origin is constant
+    // over a planar face and differs between buildings.
+    let plane = round(dot(in.world_position.xz, n.xz) * 2.0);
+    let r = hash3(vec3<f32>(id.x, id.y, plane));
+    let r2 = hash3(vec3<f32>(id.y + 17.0, plane, id.x - 5.0));
+
+    let base = pbr_input.material.base_color.rgb;
+    var pane = vec3<f32>(0.035, 0.045, 0.06) + vec3<f32>(0.02, 0.025, 0.03) * r2;
+    if glass {
+        pane = base * 0.55 + vec3<f32>(0.01, 0.015, 0.02) * r2;
+    }
+    pbr_input.material.base_color = vec4<f32>(mix(base, pane, coverage), 1.0);
+    pbr_input.material.perceptual_roughness = mix(pbr_input.material.perceptual_roughness, 0.12, coverage);
+    pbr_input.material.metallic = mix(pbr_input.material.metallic, select(0.0, 0.3, glass), coverage);
+
+    // Lit windows: a random share, warm to cool-white, brighter when detail
+    // is averaged so that far towers keep their glow.
+    let lit_here = step(1.0 - facade.lit_share, r);
+    let lit_avg = facade.lit_share;
+    let lit = mix(lit_avg, lit_here, detail);
+    let warm = mix(vec3<f32>(1.0, 0.72, 0.38), vec3<f32>(0.85, 0.9, 1.0), step(0.8, r2));
+    let glow = warm * facade.glow * facade.night * lit * coverage * (0.6 + 0.4 * r2);
+    pbr_input.material.emissive = vec4<f32>(glow, 0.0);
+
+    pbr_input.material.base_color = alpha_discard(pbr_input.material, pbr_input.material.base_color);
+
+#ifdef PREPASS_PIPELINE
+    let out = deferred_output(in, pbr_input);
+#else
+    var out: FragmentOutput;
+    out.color = apply_pbr_lighting(pbr_input);
+    out.color = main_pass_post_lighting_processing(pbr_input, out.color);
+#endif
+    return out;
+}
