@@ -52,6 +52,9 @@ pub struct ViewArgs {
     /// Show the panel in screenshots too (it is hidden there by default).
     #[arg(long)]
     panel: bool,
+    /// Local solar time to start at, in hours (e.g. 21.5); default: the world's own.
+    #[arg(long, value_name = "HOURS", value_parser = parse_hours)]
+    time: Option<f32>,
 }
 
 /// What plain `sprawl` runs: the default city, interactive.
@@ -69,6 +72,7 @@ impl Default for ViewArgs {
             bench_fly: None,
             timeout: 300.0,
             panel: false,
+            time: None,
         }
     }
 }
@@ -94,6 +98,17 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
         Ok(n)
     };
     Ok((px(w)?, px(h)?))
+}
+
+fn parse_hours(s: &str) -> Result<f32, String> {
+    let v: f32 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of hours"))?;
+    if !(0.0..=24.0).contains(&v) {
+        return Err(format!("`{s}` is out of range (0 to 24 hours)"));
+    }
+    Ok(v)
 }
 
 fn parse_seconds(s: &str) -> Result<f32, String> {
@@ -157,6 +172,7 @@ pub fn run(args: ViewArgs) -> Result<()> {
         size: args.size,
         script,
         panel: args.panel.then_some(true),
+        time_of_day: args.time,
         ..ViewerOptions::default()
     })?;
     Ok(())

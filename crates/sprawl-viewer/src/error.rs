@@ -40,6 +40,15 @@ pub enum ViewerError {
          (apt-get install -y xvfb)"
     )]
     NoDisplay,
+    /// DISPLAY names a local X server that is not running.
+    #[error(
+        "DISPLAY={display} but no X server is listening there; start one \
+         (`Xvfb {display} -screen 0 1280x720x24 &`) or fix DISPLAY"
+    )]
+    NoXServer {
+        /// The DISPLAY value.
+        display: String,
+    },
     /// wgpu found no Vulkan adapter.
     #[error("no usable GPU adapter (Vulkan) was found: {detail}; {SOFTWARE_VULKAN_HINT}")]
     NoGpuAdapter {

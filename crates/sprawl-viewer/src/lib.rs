@@ -66,6 +66,8 @@ pub struct ViewerOptions {
     pub stream: StreamConfig,
     /// Show the panel (default: yes, except for screenshots).
     pub panel: Option<bool>,
+    /// Local solar time to start at (hours; default: the spec's).
+    pub time_of_day: Option<f32>,
 }
 
 impl Default for ViewerOptions {
@@ -78,6 +80,7 @@ impl Default for ViewerOptions {
             script: Script::Interactive,
             stream: StreamConfig::default(),
             panel: None,
+            time_of_day: None,
         }
     }
 }
@@ -97,6 +100,8 @@ pub struct SprawlViewerPlugins {
     pub adapter: String,
     /// Show the panel at start.
     pub panel: bool,
+    /// Hour to start at (default: the spec's).
+    pub time_of_day: Option<f32>,
 }
 
 impl PluginGroup for SprawlViewerPlugins {
@@ -106,7 +111,9 @@ impl PluginGroup for SprawlViewerPlugins {
             .add(stream::StreamingPlugin {
                 config: self.stream,
             })
-            .add(look::LookPlugin)
+            .add(look::LookPlugin {
+                start_hours: self.time_of_day,
+            })
             .add(camera::FlyCameraPlugin {
                 start: self.start,
                 msaa: self.msaa,
@@ -137,9 +144,18 @@ pub struct AdapterProbe {
 pub fn preflight() -> Result<AdapterProbe, ViewerError> {
     #[cfg(target_os = "linux")]
     {
-        let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
-        if !set("DISPLAY") {
+        let display = std::env::var("DISPLAY").unwrap_or_default();
+        if display.is_empty() {
             return Err(ViewerError::NoDisplay);
+        }
+        // A local display `:N` is a socket; a missing one would make winit panic.
+        if let Some(n) = display
+            .strip_prefix(':')
+            .and_then(|d| d.split('.').next())
+            .filter(|n| n.chars().all(|c| c.is_ascii_digit()))
+            && !std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+        {
+            return Err(ViewerError::NoXServer { display });
         }
     }
     let backends = wgpu::Backends::VULKAN;
@@ -246,6 +262,7 @@ pub fn build_app(options: ViewerOptions, world: ActiveWorld, probe: &AdapterProb
             .unwrap_or(!matches!(options.script, Script::Screenshot { .. })),
         script: options.script,
         adapter: probe.description.clone(),
+        time_of_day: options.time_of_day,
     });
     app
 }

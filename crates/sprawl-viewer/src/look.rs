@@ -162,8 +162,8 @@ pub fn sky_state(hours: f32, look: &Look, reach: f32) -> SkyState {
         c.lerp(Vec3::splat(l), g)
     };
     // Daylight sky, tinted warm near sunrise and sunset.
-    let zenith_day = Vec3::new(0.16, 0.32, 0.72).lerp(Vec3::new(0.2, 0.25, 0.45), low * 0.6);
-    let horizon_day = Vec3::new(0.62, 0.72, 0.84).lerp(Vec3::new(0.95, 0.55, 0.3), low * day);
+    let zenith_day = Vec3::new(0.10, 0.24, 0.62).lerp(Vec3::new(0.2, 0.25, 0.45), low * 0.6);
+    let horizon_day = Vec3::new(0.48, 0.60, 0.76).lerp(Vec3::new(0.95, 0.55, 0.3), low * day);
     let zenith_night = Vec3::new(0.004, 0.007, 0.02);
     let horizon_night = Vec3::new(0.02, 0.026, 0.045);
     let zenith = to_grey(zenith_night.lerp(zenith_day, day), grey) * (0.35 + 0.65 * dim.sqrt());
@@ -177,7 +177,7 @@ pub fn sky_state(hours: f32, look: &Look, reach: f32) -> SkyState {
         let moon = Vec3::new(-sun.x, (-sun.y).max(0.35), -sun.z).normalize();
         (moon, moon_color, 6.0 * dim.sqrt())
     };
-    let ambient_day = 900.0 * dim.max(0.5);
+    let ambient_day = 450.0 * dim.max(0.6);
     let ambient = (
         Vec3::new(0.75, 0.85, 1.0).lerp(Vec3::ONE, grey),
         (ambient_day * day + 40.0 * night).max(20.0),
@@ -192,9 +192,9 @@ pub fn sky_state(hours: f32, look: &Look, reach: f32) -> SkyState {
     };
     let density = (look.fog + thick).clamp(0.0, 1.0);
     let end = reach * (1.0 - 0.8 * density);
-    let start = end * (0.45 - 0.4 * density);
+    let start = end * (0.6 - 0.5 * density);
     // Night exposure opens up so that lit windows and moonlight read.
-    let ev100 = 9.7 - 4.5 * night - 1.0 * (1.0 - dim);
+    let ev100 = 10.4 - 5.0 * night - 1.0 * (1.0 - dim);
     SkyState {
         sun_dir: dir,
         sun_color: color,
@@ -238,7 +238,14 @@ pub const SKY_RADIUS: f32 = 3500.0;
 
 /// Sun, sky, fog and materials.
 #[derive(Default)]
-pub struct LookPlugin;
+pub struct LookPlugin {
+    /// Hour to show the first world at (default: the spec's).
+    pub start_hours: Option<f32>,
+}
+
+/// An hour that overrides the first world's own time of day.
+#[derive(Resource, Debug, Clone, Copy)]
+struct StartHours(Option<f32>);
 
 impl Plugin for LookPlugin {
     fn build(&self, app: &mut App) {
@@ -262,6 +269,7 @@ impl Plugin for LookPlugin {
             MaterialPlugin::<SkyMaterial>::default(),
         ))
         .insert_resource(TimeOfDay { hours: 14.0 })
+        .insert_resource(StartHours(self.start_hours))
         .insert_resource(bevy::light::DirectionalLightShadowMap { size: 2048 })
         .configure_sets(Update, LookSet::Apply)
         .add_systems(Startup, setup)
@@ -400,6 +408,7 @@ fn setup(
 
 fn reset_time_for_new_world(
     world: Option<Res<ActiveWorld>>,
+    start: Res<StartHours>,
     mut time: ResMut<TimeOfDay>,
     mut last: Local<Option<u64>>,
 ) {
@@ -407,8 +416,11 @@ fn reset_time_for_new_world(
         return;
     };
     if *last != Some(world.generation) {
+        time.hours = match (*last, start.0) {
+            (None, Some(h)) => h,
+            _ => world.spec.look.time_of_day,
+        };
         *last = Some(world.generation);
-        time.hours = world.spec.look.time_of_day;
     }
 }
 
