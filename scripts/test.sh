@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh machine: installs what the tests need
-# (Node.js + the Khronos glTF validator from npm), then runs formatting,
-# lints and every Rust test, then builds the Python wheel with maturin in a
-# venv kept outside the clone and runs the Python tests (Gymnasium, SB3 and
-# PettingZoo checkers included). CI (.ci/run) calls exactly this script.
+# (Node.js + the Khronos glTF validator from npm; Xvfb and Mesa's software
+# Vulkan driver for the viewer), then runs formatting, lints and every Rust
+# test, then the viewer's screenshot test under Xvfb + lavapipe, then builds
+# the Python wheel with maturin in a venv kept outside the clone and runs
+# the Python tests (Gymnasium, SB3 and PettingZoo checkers included). CI
+# (.ci/run) calls exactly this script.
 #
 # SPRAWL_VENV: the venv for the Python stage (default ~/.cache/sprawl/venv);
 # made and filled on first use (stable-baselines3 brings PyTorch, a few GB),
@@ -16,8 +18,13 @@ say() { printf '\n== %s\n' "$*" >&2; }
 need_apt=()
 command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+# The viewer's screenshot test: a virtual X server and a Vulkan driver that
+# needs no GPU (lavapipe).
+command -v Xvfb >/dev/null 2>&1 || need_apt+=(xvfb)
+ls /usr/share/vulkan/icd.d/lvp_icd.*.json >/dev/null 2>&1 || need_apt+=(mesa-vulkan-drivers)
+ldconfig -p 2>/dev/null | grep -q 'libvulkan\.so\.1' || need_apt+=(libvulkan1)
 if ((${#need_apt[@]})); then
-    say "installing ${need_apt[*]} (for the glTF validator)"
+    say "installing ${need_apt[*]} (for the glTF validator and the viewer's screenshot test)"
     if [ "$(id -u)" = 0 ]; then
         apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
     else
@@ -38,6 +45,18 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 say "cargo test (workspace)"
 cargo test --workspace --locked
+
+say "viewer screenshot under Xvfb + lavapipe (cargo test -p sprawl-viewer --test screenshot)"
+# A free display number; Xvfb runs only for this stage.
+n=90
+while [ -e "/tmp/.X11-unix/X$n" ] || [ -e "/tmp/.X$n-lock" ]; do n=$((n + 1)); done
+Xvfb ":$n" -screen 0 1280x720x24 -nolisten tcp >/dev/null 2>&1 &
+xvfb_pid=$!
+trap 'kill "$xvfb_pid" 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -e "/tmp/.X11-unix/X$n" ] && break; sleep 0.1; done
+DISPLAY=":$n" SPRAWL_REQUIRE_SCREENSHOT=1 cargo test -p sprawl-viewer --test screenshot --locked
+kill "$xvfb_pid" 2>/dev/null || true
+trap - EXIT
 
 say "Python venv (${SPRAWL_VENV:-$HOME/.cache/sprawl/venv})"
 venv="${SPRAWL_VENV:-$HOME/.cache/sprawl/venv}"
