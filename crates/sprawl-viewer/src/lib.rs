@@ -13,12 +13,13 @@
 //! | [`stream::StreamingPlugin`] | chunks generated and baked on worker threads, nearest and ahead first, uploaded a few per frame, coarser with distance, dropped when far | [`stream::StreamSet`] |
 //! | [`look::LookPlugin`] | sun with shadows, sky, fog, exposure, materials, the façade shader | [`look::LookSet`] |
 //! | [`camera::FlyCameraPlugin`] | WASD + mouse fly camera | [`camera::CameraSet`] |
+//! | [`drive::DrivePlugin`] | walk (pedestrian) and drive (car) through `sprawl-sim` on a background thread | [`drive::DriveSet`] |
 //! | [`edit::EditPlugin`] | picking, selection, move/delete/duplicate/spawn | [`edit::EditSet`] |
 //! | [`panel::PanelPlugin`] | the egui panel and the minimap | [`panel::PanelSet`] |
 //! | [`script::ScriptPlugin`] | scripted screenshots and the fly benchmark | — |
 //!
-//! The streaming and editing plugins need no window or GPU, so tests run
-//! them in a headless app (`MinimalPlugins`).
+//! The streaming, editing and walk/drive plugins need no window or GPU, so
+//! tests run them in a headless app (`MinimalPlugins`).
 //!
 //! ```no_run
 //! use sprawl_viewer::{ViewerOptions, run};
@@ -27,6 +28,7 @@
 //! ```
 
 pub mod camera;
+pub mod drive;
 pub mod edit;
 mod error;
 pub mod look;
@@ -118,6 +120,7 @@ impl PluginGroup for SprawlViewerPlugins {
                 start: self.start,
                 msaa: self.msaa,
             })
+            .add(drive::DrivePlugin)
             .add(edit::EditPlugin)
             .add(panel::PanelPlugin {
                 visible: self.panel,

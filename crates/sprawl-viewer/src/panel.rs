@@ -8,6 +8,7 @@
 //! world file, and redrawn when the camera leaves its middle or after an edit.
 
 use crate::camera::{CameraPose, FlyCamera, UiCapture};
+use crate::drive::{Mode, SimView, SwitchMode};
 use crate::edit::{EditCommand, EditLog, PickMode, PropKind, Selection, editable};
 use crate::look::TimeOfDay;
 use crate::stats::FrameStats;
@@ -304,6 +305,7 @@ fn draw(
     selection: Res<Selection>,
     log: Res<EditLog>,
     cams: Query<(&GlobalTransform, &FlyCamera), With<StreamAnchor>>,
+    (sim, mut switch): (Res<SimView>, MessageWriter<SwitchMode>),
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     if !state.visible {
@@ -409,6 +411,29 @@ fn draw(
                     }
                 });
 
+            ui.horizontal(|ui| {
+                for (label, m) in [
+                    ("Fly (1)", Mode::Fly),
+                    ("Walk (2)", Mode::Walk),
+                    ("Drive (3)", Mode::Drive),
+                ] {
+                    if ui.selectable_label(sim.mode == m, label).clicked() && sim.mode != m {
+                        switch.write(SwitchMode(m));
+                    }
+                }
+            });
+            if sim.mode != Mode::Fly
+                && let Some(st) = &sim.state
+            {
+                ui.label(format!(
+                    "{:.1} m/s · step {:.1} ms · traffic {} cars, {} pedestrians \
+                     (simulated, not drawn)",
+                    st.speed, sim.step_ms, sim.traffic.0, sim.traffic.1
+                ));
+            }
+            if !sim.status.is_empty() {
+                ui.label(egui::RichText::new(&sim.status).small());
+            }
             ui.horizontal(|ui| {
                 ui.label(format!("time {}", hhmm(time.hours)));
                 let mut h = time.hours;
@@ -562,7 +587,8 @@ fn draw(
             egui::CollapsingHeader::new("Controls").show(ui, |ui| {
                 ui.label(
                     "WASD move · E/Space up · Q down · right mouse or arrows look · \
-                     Shift ×5 · Ctrl ×0.2 · wheel speed · click select · G move · \
+                     Shift ×5 · Ctrl ×0.2 · wheel speed · 1 fly · 2 walk · 3 drive \
+                     (W/S throttle and brake, A/D steer) · click select · G move · \
                      H duplicate · R turn · Del delete · P crate · Tab hide panel",
                 );
             });

@@ -4,6 +4,7 @@
 use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
 use sprawl_store::WorldFile;
+use sprawl_viewer::drive::{DrivePlugin, Mode, SimView, SwitchMode};
 use sprawl_viewer::edit::{EditCommand, EditLog, EditPlugin, PropKind, pick};
 use sprawl_viewer::mesher::Lod;
 use sprawl_viewer::stream::{
@@ -299,4 +300,101 @@ fn bad_edits_are_reported_not_journalled() {
             .total(),
         0
     );
+}
+
+/// Runs frames until `done` holds (the simulator thread runs meanwhile).
+fn run_until(app: &mut App, what: &str, mut done: impl FnMut(&App) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        app.update();
+        if done(app) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let status = app.world().resource::<SimView>().status.clone();
+    panic!("{what} did not happen in 120 s (simulator: {status})");
+}
+
+fn sim_app(path: &Path) -> App {
+    let mut app = app(open_world(path), Vec3::new(64.0, 30.0, 64.0));
+    app.add_plugins(DrivePlugin);
+    let mut q = app
+        .world_mut()
+        .query_filtered::<Entity, With<StreamAnchor>>();
+    let cam = q.single(app.world()).unwrap();
+    let pose = sprawl_viewer::camera::CameraPose::parse("64,30,64,0,-10").unwrap();
+    app.world_mut()
+        .entity_mut(cam)
+        .insert(sprawl_viewer::camera::FlyCamera::from_pose(&pose));
+    app
+}
+
+fn agent_position(app: &App) -> Option<Vec3> {
+    app.world()
+        .resource::<SimView>()
+        .state
+        .map(|s| Vec3::from(s.position))
+}
+
+#[test]
+fn walking_and_driving_go_through_the_simulator() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sim.sprawl");
+    let mut app = sim_app(&path);
+    settle(&mut app);
+
+    // Walk: the pedestrian starts under the camera and W takes it forwards.
+    app.world_mut().write_message(SwitchMode(Mode::Walk));
+    run_until(&mut app, "a first pedestrian state", |a| {
+        agent_position(a).is_some()
+    });
+    assert_eq!(app.world().resource::<SimView>().mode, Mode::Walk);
+    let start = agent_position(&app).unwrap();
+    // Under the camera, or on the nearest street if that is inside a building.
+    assert!(
+        Vec2::new(start.x - 64.0, start.z - 64.0).length() < 150.0,
+        "{start}"
+    );
+    app.world_mut()
+        .resource_mut::<ButtonInput<KeyCode>>()
+        .press(KeyCode::KeyW);
+    run_until(&mut app, "walking 3 m", |a| {
+        agent_position(a).is_some_and(|p| p.distance(start) > 3.0)
+    });
+    // The camera rides at eye height.
+    let mut q = app
+        .world_mut()
+        .query_filtered::<&Transform, With<StreamAnchor>>();
+    let eye = q.single(app.world()).unwrap().translation;
+    let feet = agent_position(&app).unwrap();
+    assert!(
+        (eye.y - feet.y - 1.65).abs() < 0.6,
+        "eye {eye}, feet {feet}"
+    );
+
+    // Drive: a car on the nearest lane; throttle makes it go.
+    app.world_mut()
+        .resource_mut::<ButtonInput<KeyCode>>()
+        .release(KeyCode::KeyW);
+    app.world_mut().write_message(SwitchMode(Mode::Drive));
+    run_until(&mut app, "a first car state", |a| {
+        a.world().resource::<SimView>().mode == Mode::Drive && agent_position(a).is_some()
+    });
+    app.world_mut()
+        .resource_mut::<ButtonInput<KeyCode>>()
+        .press(KeyCode::KeyW);
+    run_until(&mut app, "the car reaching 3 m/s", |a| {
+        a.world()
+            .resource::<SimView>()
+            .state
+            .is_some_and(|s| s.speed > 3.0)
+    });
+
+    // Back to flying: the simulator stops and the fly camera takes over.
+    app.world_mut().write_message(SwitchMode(Mode::Fly));
+    app.update();
+    let view = app.world().resource::<SimView>();
+    assert_eq!(view.mode, Mode::Fly);
+    assert!(view.state.is_none());
 }
