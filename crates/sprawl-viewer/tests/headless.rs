@@ -101,12 +101,13 @@ fn streaming_loads_nearest_first_coarser_far_and_drops_what_is_left_behind() {
 
     let s = app.world().resource::<Streamer>();
     let size = s.chunk_size;
-    // The chunk under the camera came first (give or take the other
-    // worker's first job), at full detail.
+    // The chunk under the camera is among the first installed, at full
+    // detail. Workers finish in any order on a loaded machine (CI saw it
+    // third), so this allows the first few jobs of every worker.
     assert!(
-        s.install_log[..2].contains(&(ChunkCoord::new(0, 0), Lod::Full)),
+        s.install_log[..8].contains(&(ChunkCoord::new(0, 0), Lod::Full)),
         "{:?}",
-        &s.install_log[..4]
+        &s.install_log[..8]
     );
     // Every level is used, finer ones nearer.
     let here = Vec2::new(64.0, 64.0);
