@@ -102,7 +102,7 @@ fn fragment(
     let fw = fwidth(cell);
     let win = band(f.x, 0.5 - ww * 0.5, 0.5 + ww * 0.5, fw.x) * band(f.y, sill, sill + wh, fw.y);
     // Where a window is below a pixel or two, use its average coverage.
-    let detail = clamp(1.5 - max(fw.x, fw.y) * 3.0, 0.0, 1.0);
+    let detail = clamp(1.25 - max(fw.x, fw.y) * 3.0, 0.0, 1.0);
     let coverage = mix(ww * wh, win, detail) * wall;
 
     // Which wall this is: distance of its plane from the origin is constant
@@ -122,8 +122,10 @@ fn fragment(
 
     // Lit windows: a random share, warm to cool-white, brighter when detail
     // is averaged so that far towers keep their glow.
-    let lit_here = step(1.0 - facade.lit_share, r);
-    let lit_avg = facade.lit_share;
+    // Offices behind curtain walls stay darker than flats.
+    let share = select(facade.lit_share, facade.lit_share * 0.5, glass);
+    let lit_here = step(1.0 - share, r);
+    let lit_avg = share;
     let lit = mix(lit_avg, lit_here, detail);
     let warm = mix(vec3<f32>(1.0, 0.72, 0.38), vec3<f32>(0.85, 0.9, 1.0), step(0.8, r2));
     let glow = warm * facade.glow * facade.night * lit * coverage * (0.6 + 0.4 * r2);

@@ -119,21 +119,29 @@ pub enum CameraSet {
 pub struct FlyCameraPlugin {
     /// Where it starts.
     pub start: CameraPose,
-    /// Multisampling (off on software rasterisers).
-    pub msaa: Msaa,
+    /// A software rasteriser: no multisampling, a depth prepass (each
+    /// pixel of a dense skyline is shaded once) and the cheapest shadow filter.
+    pub software: bool,
 }
 
 impl Plugin for FlyCameraPlugin {
     fn build(&self, app: &mut App) {
         let start = self.start;
-        let msaa = self.msaa;
+        let software = self.software;
         app.init_resource::<UiCapture>()
             .configure_sets(
                 Update,
                 CameraSet::Move.before(crate::stream::StreamSet::Plan),
             )
             .add_systems(Startup, move |mut commands: Commands| {
-                commands.spawn(camera_bundle(&start, msaa));
+                let msaa = if software { Msaa::Off } else { Msaa::Sample4 };
+                let mut cam = commands.spawn(camera_bundle(&start, msaa));
+                if software {
+                    cam.insert((
+                        bevy::core_pipeline::prepass::DepthPrepass,
+                        bevy::light::ShadowFilteringMethod::Hardware2x2,
+                    ));
+                }
             })
             .add_systems(Update, fly.in_set(CameraSet::Move));
     }

@@ -92,8 +92,8 @@ impl Default for ViewerOptions {
 pub struct SprawlViewerPlugins {
     /// Where the camera starts.
     pub start: CameraPose,
-    /// Multisampling.
-    pub msaa: Msaa,
+    /// Drawing on a software rasteriser (cheaper settings).
+    pub software: bool,
     /// Streaming configuration.
     pub stream: StreamConfig,
     /// Scripted run.
@@ -115,10 +115,11 @@ impl PluginGroup for SprawlViewerPlugins {
             })
             .add(look::LookPlugin {
                 start_hours: self.time_of_day,
+                software: self.software,
             })
             .add(camera::FlyCameraPlugin {
                 start: self.start,
-                msaa: self.msaa,
+                software: self.software,
             })
             .add(drive::DrivePlugin)
             .add(edit::EditPlugin)
@@ -254,11 +255,7 @@ pub fn build_app(options: ViewerOptions, world: ActiveWorld, probe: &AdapterProb
     .insert_resource(world)
     .add_plugins(SprawlViewerPlugins {
         start,
-        msaa: if probe.software {
-            Msaa::Off
-        } else {
-            Msaa::Sample4
-        },
+        software: probe.software,
         stream: options.stream,
         panel: options
             .panel

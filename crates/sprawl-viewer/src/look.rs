@@ -175,12 +175,12 @@ pub fn sky_state(hours: f32, look: &Look, reach: f32) -> SkyState {
     } else {
         // The moon opposite the sun, a faint blue light.
         let moon = Vec3::new(-sun.x, (-sun.y).max(0.35), -sun.z).normalize();
-        (moon, moon_color, 6.0 * dim.sqrt())
+        (moon, moon_color, 3.0 * dim.sqrt())
     };
     let ambient_day = 450.0 * dim.max(0.6);
     let ambient = (
         Vec3::new(0.75, 0.85, 1.0).lerp(Vec3::ONE, grey),
-        (ambient_day * day + 40.0 * night).max(20.0),
+        (ambient_day * day + 30.0 * night).max(20.0),
     );
     // Fog: the spec's density and the weather thin the view; the horizon
     // is always fully fogged so that the edge of the streamed city is hidden.
@@ -194,7 +194,7 @@ pub fn sky_state(hours: f32, look: &Look, reach: f32) -> SkyState {
     let end = reach * (1.0 - 0.8 * density);
     let start = end * (0.6 - 0.5 * density);
     // Night exposure opens up so that lit windows and moonlight read.
-    let ev100 = 10.4 - 5.0 * night - 1.0 * (1.0 - dim);
+    let ev100 = 10.4 - 2.6 * night - 1.0 * (1.0 - dim);
     SkyState {
         sun_dir: dir,
         sun_color: color,
@@ -241,6 +241,17 @@ pub const SKY_RADIUS: f32 = 3500.0;
 pub struct LookPlugin {
     /// Hour to show the first world at (default: the spec's).
     pub start_hours: Option<f32>,
+    /// Cheaper shadows for a software rasteriser: one cascade over 240 m
+    /// (a GPU gets three over 600 m).
+    pub software: bool,
+}
+
+/// How far and how finely the sun's shadows are drawn.
+#[derive(Resource, Debug, Clone, Copy)]
+struct ShadowProfile {
+    cascades: usize,
+    first_far: f32,
+    max_distance: f32,
 }
 
 /// An hour that overrides the first world's own time of day.
@@ -270,6 +281,19 @@ impl Plugin for LookPlugin {
         ))
         .insert_resource(TimeOfDay { hours: 14.0 })
         .insert_resource(StartHours(self.start_hours))
+        .insert_resource(if self.software {
+            ShadowProfile {
+                cascades: 1,
+                first_far: 240.0,
+                max_distance: 240.0,
+            }
+        } else {
+            ShadowProfile {
+                cascades: 3,
+                first_far: 60.0,
+                max_distance: 600.0,
+            }
+        })
         .insert_resource(bevy::light::DirectionalLightShadowMap { size: 2048 })
         .configure_sets(Update, LookSet::Apply)
         .add_systems(Startup, setup)
@@ -320,6 +344,7 @@ fn inward_sphere(radius: f32) -> Mesh {
 
 fn setup(
     mut commands: Commands,
+    shadows: Res<ShadowProfile>,
     mut meshes: ResMut<Assets<Mesh>>,
     mut standard: ResMut<Assets<StandardMaterial>>,
     mut facades: ResMut<Assets<FacadeMaterial>>,
@@ -347,9 +372,9 @@ fn setup(
         extension: FacadeExtension {
             params: FacadeParams {
                 night: 0.0,
-                glow: 2.5,
+                glow: 1.2,
                 storey: 3.2,
-                lit_share: 0.45,
+                lit_share: 0.35,
             },
         },
     });
@@ -395,10 +420,10 @@ fn setup(
             ..default()
         },
         CascadeShadowConfigBuilder {
-            num_cascades: 2,
+            num_cascades: shadows.cascades,
             minimum_distance: 0.5,
-            first_cascade_far_bound: 70.0,
-            maximum_distance: 320.0,
+            first_cascade_far_bound: shadows.first_far,
+            maximum_distance: shadows.max_distance,
             overlap_proportion: 0.2,
         }
         .build(),

@@ -454,3 +454,54 @@ mod tests {
         assert!(autumn[0] > summer[0] + 0.2);
     }
 }
+
+/// `cargo test -p sprawl-viewer --release -- --ignored --nocapture
+/// print_triangles` prints what each level costs, per chunk and class.
+#[cfg(test)]
+mod triangle_budget {
+    use super::*;
+    use sprawl_world::{ChunkCoord, WorldSpec};
+
+    #[test]
+    #[ignore = "prints figures"]
+    fn print_triangles_per_level() {
+        let spec = sprawl_gen::prompt::interpret_prompt(
+            "dense downtown of glass towers by a river, hills to the north, autumn afternoon",
+            &WorldSpec::default(),
+        )
+        .unwrap()
+        .spec;
+        let style = MeshStyle {
+            palette: spec.palette.clone(),
+            look: spec.look,
+        };
+        for lod in Lod::ALL {
+            let mut t = [0usize; 3];
+            let mut by_class = std::collections::BTreeMap::new();
+            for x in -4..4 {
+                for z in -4..4 {
+                    let c = sprawl_gen::generate_chunk(&spec, ChunkCoord::new(x, z));
+                    let b = bake(&c, lod, &style);
+                    for (n, layer) in t.iter_mut().zip(&b.layers) {
+                        *n += layer.triangles();
+                    }
+                    for o in &c.objects {
+                        if lod.keeps(o.class) {
+                            *by_class.entry(o.class.name()).or_insert(0) += o.mesh.triangle_count();
+                        }
+                    }
+                }
+            }
+            println!(
+                "{lod:?}: per chunk opaque {} facade {} water {}; by class {:?}",
+                t[0] / 64,
+                t[1] / 64,
+                t[2] / 64,
+                by_class
+                    .iter()
+                    .map(|(k, v)| (k, v / 64))
+                    .collect::<Vec<_>>()
+            );
+        }
+    }
+}

@@ -160,6 +160,7 @@ fn drive(
     pipelines: Res<PipelineStatus>,
     time: Res<Time<Real>>,
     world: Option<Res<ActiveWorld>>,
+    frames: Res<crate::stats::FrameStats>,
     windows: Query<&Window>,
     mut cams: Query<(&mut Transform, &mut FlyCamera), With<StreamAnchor>>,
     mut exit: MessageWriter<AppExit>,
@@ -223,11 +224,16 @@ fn drive(
                 fail(&mut exit, e);
             } else if state.saved.load(Ordering::Relaxed) {
                 state.phase = Phase::Done;
+                let p = frames.percentiles();
                 println!(
-                    "saved {} after {:.1} s ({} chunks on screen, {})",
+                    "saved {} after {:.1} s ({} chunks on screen, {} k triangles, \
+                     frame time p50 {:.1} ms over the last {} frames, {})",
                     path.display(),
                     waited.as_secs_f32(),
                     streamer.stats.loaded_total(),
+                    streamer.stats.triangles / 1000,
+                    p.p50,
+                    p.frames,
                     config.adapter
                 );
                 exit.write(AppExit::Success);
