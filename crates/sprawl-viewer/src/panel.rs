@@ -315,6 +315,7 @@ fn draw(
     egui::Window::new("Sprawl")
         .default_pos([8.0, 8.0])
         .default_width(300.0)
+        .default_height(690.0)
         .resizable(true)
         .vscroll(true)
         .show(ctx, |ui| {
@@ -338,6 +339,179 @@ fn draw(
                     w.spec.look.season,
                     w.spec.look.weather
                 ));
+            }
+            ui.horizontal(|ui| {
+                for (label, m) in [
+                    ("Fly (1)", Mode::Fly),
+                    ("Walk (2)", Mode::Walk),
+                    ("Drive (3)", Mode::Drive),
+                ] {
+                    if ui.selectable_label(sim.mode == m, label).clicked() && sim.mode != m {
+                        switch.write(SwitchMode(m));
+                    }
+                }
+            });
+            if sim.mode != Mode::Fly
+                && let Some(st) = &sim.state
+            {
+                ui.label(format!(
+                    "{:.1} m/s · step {:.1} ms · traffic {} cars, {} pedestrians \
+                     (simulated, not drawn)",
+                    st.speed, sim.step_ms, sim.traffic.0, sim.traffic.1
+                ));
+            }
+            if !sim.status.is_empty() {
+                ui.label(egui::RichText::new(&sim.status).small());
+            }
+            ui.horizontal(|ui| {
+                ui.label(format!("time {}", hhmm(time.hours)));
+                let mut h = time.hours;
+                if ui
+                    .add(
+                        egui::Slider::new(&mut h, 0.0..=24.0)
+                            .step_by(0.25)
+                            .show_value(false),
+                    )
+                    .changed()
+                {
+                    time.hours = h;
+                }
+            });
+
+            let p = frames.percentiles();
+            let s = &streamer.stats;
+            egui::Grid::new("figures").num_columns(2).show(ui, |ui| {
+                ui.label("frame time");
+                ui.label(format!(
+                    "p50 {:.1} ms · p99 {:.1} ms ({:.0} fps)",
+                    p.p50,
+                    p.p99,
+                    1000.0 / p.mean.max(0.001)
+                ));
+                ui.end_row();
+                ui.label("chunks");
+                ui.label(format!(
+                    "{} loaded ({} full, {} mid, {} far) · {} pending",
+                    s.loaded_total(),
+                    s.loaded[0],
+                    s.loaded[1],
+                    s.loaded[2],
+                    s.pending
+                ));
+                ui.end_row();
+                ui.label("objects");
+                ui.label(format!(
+                    "{} · {} k triangles",
+                    s.objects,
+                    s.triangles / 1000
+                ));
+                ui.end_row();
+                if let Ok((t, f)) = cams.single() {
+                    let p = t.translation();
+                    ui.label("camera");
+                    ui.label(format!(
+                        "{:.0}, {:.0}, {:.0} · {:.0} m/s",
+                        p.x, p.y, p.z, f.speed
+                    ));
+                    ui.end_row();
+                }
+                ui.label("workers");
+                ui.label(format!(
+                    "{} chunks made · {:.1} ms each · {} cancelled",
+                    s.served, s.mean_job_ms, s.cancelled
+                ));
+                ui.end_row();
+            });
+            if let (Some(tex), Some(region)) = (&minimap.texture, minimap.region) {
+                let side = 220.0;
+                let (rect, _) =
+                    ui.allocate_exact_size(egui::vec2(side, side), egui::Sense::hover());
+                let painter = ui.painter_at(rect);
+                painter.image(
+                    tex.id(),
+                    rect,
+                    egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
+                    egui::Color32::WHITE,
+                );
+                if let Ok((t, _)) = cams.single() {
+                    let p = t.translation();
+                    let u = (p.x - region.x0) / region.width();
+                    let v = (p.z - region.z0) / region.depth();
+                    let at = rect.min + egui::vec2(u * side, v * side);
+                    let f = t.forward();
+                    let dir = egui::vec2(f.x, f.z).normalized();
+                    let tip = at + dir * 12.0;
+                    let side_v = egui::vec2(-dir.y, dir.x) * 6.0;
+                    painter.add(egui::Shape::convex_polygon(
+                        vec![tip, at - dir * 5.0 + side_v, at - dir * 5.0 - side_v],
+                        egui::Color32::from_rgb(255, 60, 40),
+                        egui::Stroke::new(1.5, egui::Color32::WHITE),
+                    ));
+                }
+            }
+
+            for e in &streamer.errors {
+                ui.colored_label(egui::Color32::LIGHT_RED, e);
+            }
+
+            ui.separator();
+            match &selection.object {
+                Some(o) => {
+                    ui.label(egui::RichText::new(format!("{} {}", o.class, o.id)).strong());
+                    if let Some(pr) = &selection.provenance {
+                        ui.label(egui::RichText::new(format!("made by {pr}")).small());
+                    }
+                    let t = o.transform.translation;
+                    ui.label(format!("at {:.1}, {:.1}, {:.1}", t.x, t.y, t.z));
+                    if editable(o.class) {
+                        ui.horizontal(|ui| {
+                            if ui.button("Move (G)").clicked() {
+                                *mode = PickMode::PlaceMove;
+                            }
+                            if ui.button("Duplicate (H)").clicked() {
+                                *mode = PickMode::PlaceDuplicate;
+                            }
+                            if ui.button("Turn (R)").clicked() {
+                                let mut tr = o.transform;
+                                tr.rotation =
+                                    glam::Quat::from_rotation_y(15f32.to_radians()) * tr.rotation;
+                                writer.write(EditCommand::Move {
+                                    id: o.id,
+                                    transform: tr,
+                                });
+                            }
+                            if ui.button("Delete").clicked() {
+                                writer.write(EditCommand::Remove { id: o.id });
+                            }
+                        });
+                    }
+                }
+                None => {
+                    ui.label("click an object to select it");
+                }
+            }
+            ui.horizontal(|ui| {
+                ui.label("spawn");
+                for prop in PropKind::ALL {
+                    if ui.button(prop.name()).clicked() {
+                        *mode = PickMode::PlaceProp(prop);
+                    }
+                }
+            });
+            match *mode {
+                PickMode::Select => {}
+                PickMode::PlaceMove => {
+                    ui.label("click where it should go (Esc cancels)");
+                }
+                PickMode::PlaceDuplicate => {
+                    ui.label("click where the copy should go (Esc cancels)");
+                }
+                PickMode::PlaceProp(p) => {
+                    ui.label(format!("click where the {} should go", p.name()));
+                }
+            }
+            for line in &log.lines {
+                ui.label(egui::RichText::new(line).small());
             }
             egui::CollapsingHeader::new("New world")
                 .default_open(false)
@@ -411,179 +585,6 @@ fn draw(
                     }
                 });
 
-            ui.horizontal(|ui| {
-                for (label, m) in [
-                    ("Fly (1)", Mode::Fly),
-                    ("Walk (2)", Mode::Walk),
-                    ("Drive (3)", Mode::Drive),
-                ] {
-                    if ui.selectable_label(sim.mode == m, label).clicked() && sim.mode != m {
-                        switch.write(SwitchMode(m));
-                    }
-                }
-            });
-            if sim.mode != Mode::Fly
-                && let Some(st) = &sim.state
-            {
-                ui.label(format!(
-                    "{:.1} m/s · step {:.1} ms · traffic {} cars, {} pedestrians \
-                     (simulated, not drawn)",
-                    st.speed, sim.step_ms, sim.traffic.0, sim.traffic.1
-                ));
-            }
-            if !sim.status.is_empty() {
-                ui.label(egui::RichText::new(&sim.status).small());
-            }
-            ui.horizontal(|ui| {
-                ui.label(format!("time {}", hhmm(time.hours)));
-                let mut h = time.hours;
-                if ui
-                    .add(
-                        egui::Slider::new(&mut h, 0.0..=24.0)
-                            .step_by(0.25)
-                            .show_value(false),
-                    )
-                    .changed()
-                {
-                    time.hours = h;
-                }
-            });
-
-            if let (Some(tex), Some(region)) = (&minimap.texture, minimap.region) {
-                let side = 260.0;
-                let (rect, _) =
-                    ui.allocate_exact_size(egui::vec2(side, side), egui::Sense::hover());
-                let painter = ui.painter_at(rect);
-                painter.image(
-                    tex.id(),
-                    rect,
-                    egui::Rect::from_min_max(egui::pos2(0.0, 0.0), egui::pos2(1.0, 1.0)),
-                    egui::Color32::WHITE,
-                );
-                if let Ok((t, _)) = cams.single() {
-                    let p = t.translation();
-                    let u = (p.x - region.x0) / region.width();
-                    let v = (p.z - region.z0) / region.depth();
-                    let at = rect.min + egui::vec2(u * side, v * side);
-                    let f = t.forward();
-                    let dir = egui::vec2(f.x, f.z).normalized();
-                    let tip = at + dir * 12.0;
-                    let side_v = egui::vec2(-dir.y, dir.x) * 6.0;
-                    painter.add(egui::Shape::convex_polygon(
-                        vec![tip, at - dir * 5.0 + side_v, at - dir * 5.0 - side_v],
-                        egui::Color32::from_rgb(255, 60, 40),
-                        egui::Stroke::new(1.5, egui::Color32::WHITE),
-                    ));
-                }
-            }
-
-            let p = frames.percentiles();
-            let s = &streamer.stats;
-            egui::Grid::new("figures").num_columns(2).show(ui, |ui| {
-                ui.label("frame time");
-                ui.label(format!(
-                    "p50 {:.1} ms · p99 {:.1} ms ({:.0} fps)",
-                    p.p50,
-                    p.p99,
-                    1000.0 / p.mean.max(0.001)
-                ));
-                ui.end_row();
-                ui.label("chunks");
-                ui.label(format!(
-                    "{} loaded ({} full, {} mid, {} far) · {} pending",
-                    s.loaded_total(),
-                    s.loaded[0],
-                    s.loaded[1],
-                    s.loaded[2],
-                    s.pending
-                ));
-                ui.end_row();
-                ui.label("objects");
-                ui.label(format!(
-                    "{} · {} k triangles",
-                    s.objects,
-                    s.triangles / 1000
-                ));
-                ui.end_row();
-                if let Ok((t, f)) = cams.single() {
-                    let p = t.translation();
-                    ui.label("camera");
-                    ui.label(format!(
-                        "{:.0}, {:.0}, {:.0} · {:.0} m/s",
-                        p.x, p.y, p.z, f.speed
-                    ));
-                    ui.end_row();
-                }
-                ui.label("workers");
-                ui.label(format!(
-                    "{} chunks made · {:.1} ms each · {} cancelled",
-                    s.served, s.mean_job_ms, s.cancelled
-                ));
-                ui.end_row();
-            });
-            for e in &streamer.errors {
-                ui.colored_label(egui::Color32::LIGHT_RED, e);
-            }
-
-            ui.separator();
-            match &selection.object {
-                Some(o) => {
-                    ui.label(egui::RichText::new(format!("{} {}", o.class, o.id)).strong());
-                    if let Some(pr) = &selection.provenance {
-                        ui.label(egui::RichText::new(format!("made by {pr}")).small());
-                    }
-                    let t = o.transform.translation;
-                    ui.label(format!("at {:.1}, {:.1}, {:.1}", t.x, t.y, t.z));
-                    if editable(o.class) {
-                        ui.horizontal(|ui| {
-                            if ui.button("Move (G)").clicked() {
-                                *mode = PickMode::PlaceMove;
-                            }
-                            if ui.button("Duplicate (H)").clicked() {
-                                *mode = PickMode::PlaceDuplicate;
-                            }
-                            if ui.button("Turn (R)").clicked() {
-                                let mut tr = o.transform;
-                                tr.rotation =
-                                    glam::Quat::from_rotation_y(15f32.to_radians()) * tr.rotation;
-                                writer.write(EditCommand::Move {
-                                    id: o.id,
-                                    transform: tr,
-                                });
-                            }
-                            if ui.button("Delete").clicked() {
-                                writer.write(EditCommand::Remove { id: o.id });
-                            }
-                        });
-                    }
-                }
-                None => {
-                    ui.label("click an object to select it");
-                }
-            }
-            ui.horizontal(|ui| {
-                ui.label("spawn");
-                for prop in PropKind::ALL {
-                    if ui.button(prop.name()).clicked() {
-                        *mode = PickMode::PlaceProp(prop);
-                    }
-                }
-            });
-            match *mode {
-                PickMode::Select => {}
-                PickMode::PlaceMove => {
-                    ui.label("click where it should go (Esc cancels)");
-                }
-                PickMode::PlaceDuplicate => {
-                    ui.label("click where the copy should go (Esc cancels)");
-                }
-                PickMode::PlaceProp(p) => {
-                    ui.label(format!("click where the {} should go", p.name()));
-                }
-            }
-            for line in &log.lines {
-                ui.label(egui::RichText::new(line).small());
-            }
             egui::CollapsingHeader::new("Controls").show(ui, |ui| {
                 ui.label(
                     "WASD move · E/Space up · Q down · right mouse or arrows look · \
