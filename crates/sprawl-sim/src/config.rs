@@ -125,3 +125,24 @@ impl Default for SimConfig {
         }
     }
 }
+
+/// Settings beside [`SimConfig`], given to [`Sim::with_options`](crate::Sim::with_options).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SimOptions {
+    /// Whether benches, parked cars and user props are rigid bodies that
+    /// agents push and knock over (default `true`; see [`PropState`](crate::PropState)).
+    /// `false` keeps them fixed like buildings, as a training run may prefer.
+    pub dynamic_props: bool,
+    /// Length of each agent's route to its goal (metres, 20 to 5,000), or
+    /// `None` for the kind's default: car 300 m, pedestrian 150 m, drone 250 m.
+    pub route_length: Option<f32>,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        Self {
+            dynamic_props: true,
+            route_length: None,
+        }
+    }
+}

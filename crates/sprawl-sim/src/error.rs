@@ -59,6 +59,12 @@ pub enum SimError {
         /// What is wrong (length, NaN, infinity, out of bounds).
         reason: String,
     },
+    /// No movable prop with this id is in the live chunks.
+    #[error("no movable prop {0} in the loaded world")]
+    UnknownProp(sprawl_world::ObjectId),
+    /// A prop impulse or thrown body with bad numbers.
+    #[error("invalid prop request: {0}")]
+    InvalidProp(String),
     /// `step` was called before `reset`.
     #[error("step called before reset")]
     NotReset,

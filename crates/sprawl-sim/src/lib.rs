@@ -38,13 +38,18 @@
 //! ## Physics
 //!
 //! Terrain heightfields, road and sidewalk triangle meshes, bridge decks,
-//! building and roof hulls and prop boxes become fixed rapier colliders.
-//! Parked cars, benches and props are fixed too: pushing them would need a
-//! rapier pipeline step with contacts every step, which costs more than the
-//! rest of a step together. Agents are kinematic models queried against
-//! the colliders, at a fixed time step `dt`, single-threaded, with no
-//! randomness but hashes of the seed: the same seed and actions give
-//! bit-identical trajectories.
+//! building and roof hulls, trees and lamps become fixed rapier colliders.
+//! Parked cars, benches and user props are movable (unless
+//! [`SimOptions::dynamic_props`] is off): agents push light ones (benches,
+//! small props) out of their way and knock them over, and shove a parked
+//! car they crash into; a host can kick props ([`Sim::apply_impulse`]),
+//! throw bodies in ([`Sim::throw_body`]), list where every prop is
+//! ([`Sim::props`]) and journal where moved ones came to rest
+//! ([`Sim::prop_edits`]). Their rapier world is built and stepped only
+//! while something moves (see `props.rs`). Agents are kinematic models
+//! queried against the colliders, at a fixed time step `dt`,
+//! single-threaded, with no randomness but hashes of the seed: the same
+//! seed and actions give bit-identical trajectories.
 //!
 //! - **car** (3 actions: throttle 0..1, brake 0..1, steering −1..1, positive
 //!   left): kinematic bicycle model (2.7 m wheelbase, 0.6 rad steering at
@@ -106,12 +111,15 @@
 //! 2.5 m, drone 3 m). Crash: a car's or drone's box hits a building, roof,
 //! tree, lamp, bench, parked car or prop; a drone touches the ground faster
 //! than 3 m/s; any agent overlaps a car (traffic or agent), or a car moving
-//! faster than 1 m/s overlaps anything that moves. See [`Outcome`].
+//! faster than 1 m/s overlaps anything that moves. See [`Outcome`]. With
+//! movable props, a car passing through a bench or a prop under 100 kg
+//! pushes it instead of crashing.
 
 mod agents;
 mod config;
 mod error;
 mod physics;
+mod props;
 mod raycast;
 mod render;
 mod roads;
@@ -122,8 +130,9 @@ mod traffic;
 mod types;
 
 pub use agents::agent_kinds;
-pub use config::{CameraConfig, LidarConfig, SensorConfig, SimConfig, WorldSource};
+pub use config::{CameraConfig, LidarConfig, SensorConfig, SimConfig, SimOptions, WorldSource};
 pub use error::SimError;
+pub use props::{PropState, ThrownBody};
 pub use render::EGO_COLOUR;
 pub use sim::{EGO_LEN, ROUTE_LEN, Sim, WAYPOINTS_AHEAD};
 pub use stream::LoaderStats;

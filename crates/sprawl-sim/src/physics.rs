@@ -296,11 +296,22 @@ pub(crate) struct Statics {
     all: Bvh,
     ground: Bvh,
     solid: Bvh,
-    /// Per leaf (collider index): fast geometry, class id and bounds.
+    /// Props that physics may move (see [`crate::props`]).
+    dynamic: Bvh,
+    /// Per leaf (collider index): fast geometry, class id, bounds and the
+    /// trees it is in ([`IN_GROUND`], [`IN_SOLID`], [`IN_DYNAMIC`]).
     fast: Vec<Fast>,
     class: Vec<u8>,
     bounds: Vec<(Vec3, Vec3)>,
+    trees: Vec<u8>,
 }
+
+/// A leaf is in the `ground` tree.
+const IN_GROUND: u8 = 1;
+/// A leaf is in the `solid` tree.
+const IN_SOLID: u8 = 2;
+/// A leaf is in the `dynamic` tree.
+const IN_DYNAMIC: u8 = 4;
 
 impl Default for Statics {
     fn default() -> Self {
@@ -312,9 +323,11 @@ impl Default for Statics {
             all: Bvh::new(),
             ground: Bvh::new(),
             solid: Bvh::new(),
+            dynamic: Bvh::new(),
             fast: Vec::new(),
             class: Vec::new(),
             bounds: Vec::new(),
+            trees: Vec::new(),
         }
     }
 }
@@ -373,13 +386,14 @@ fn ray_hull(planes: &[[f32; 4]], o: Vec3, d: Vec3, max: f32) -> Option<f32> {
     Some(t0)
 }
 
-fn fast_of(c: &Collider, o: &Object) -> Fast {
-    if let PhysicsShape::Heightfield {
-        rows,
-        cols,
-        size,
-        heights,
-    } = &o.shape
+fn fast_of(c: &Collider, o: Option<&Object>) -> Fast {
+    if let Some(o) = o
+        && let PhysicsShape::Heightfield {
+            rows,
+            cols,
+            size,
+            heights,
+        } = &o.shape
     {
         let t = o.transform;
         let plain = t.rotation == Quat::IDENTITY && t.scale == Vec3::ONE;
@@ -430,51 +444,163 @@ fn fast_of(c: &Collider, o: &Object) -> Fast {
 }
 
 impl Statics {
-    /// Adds the colliders of every shaped object of `chunk`; returns their handles.
-    pub fn add_chunk(&mut self, chunk: &Chunk, out: &mut Vec<ColliderHandle>) {
-        for o in &chunk.objects {
+    /// Adds the colliders of every shaped object of `chunk`; returns their
+    /// handles in `out`. With `dynamic_props`, props that physics may move
+    /// ([`crate::props::movable`]) also go to `movable` as (object index,
+    /// handle), into the dynamic tree, and light ones leave the solid tree
+    /// (vehicles push them instead of crashing).
+    pub fn add_chunk(
+        &mut self,
+        chunk: &Chunk,
+        dynamic_props: bool,
+        out: &mut Vec<ColliderHandle>,
+        movable: &mut Vec<(usize, ColliderHandle)>,
+    ) {
+        for (i, o) in chunk.objects.iter().enumerate() {
             if let Some(c) = collider_of(o) {
-                let ground = is_ground(o.class);
-                let aabb = c.compute_aabb();
-                let h = self.colliders.insert(c);
-                let leaf = h.into_raw_parts().0;
-                let k = leaf as usize;
-                if self.fast.len() <= k {
-                    self.fast.resize(k + 1, Fast::Shape);
-                    self.class.resize(k + 1, 0);
-                    self.bounds.resize(k + 1, (Vec3::ZERO, Vec3::ZERO));
-                }
-                self.bounds[k] = (gv(aabb.mins), gv(aabb.maxs));
-                self.fast[k] = fast_of(&self.colliders[h], o);
-                self.class[k] = o.class.id();
-                self.all.insert(aabb, leaf);
-                if ground {
-                    self.ground.insert(aabb, leaf);
+                let mass = if dynamic_props {
+                    crate::props::movable(o)
                 } else {
-                    self.solid.insert(aabb, leaf);
+                    None
+                };
+                let mut trees = if is_ground(o.class) {
+                    IN_GROUND
+                } else {
+                    IN_SOLID
+                };
+                if let Some(m) = mass {
+                    trees |= IN_DYNAMIC;
+                    if m < crate::props::LIGHT_KG {
+                        trees &= !IN_SOLID;
+                    }
+                }
+                let h = self.insert(c, Some(o), o.class, trees);
+                if mass.is_some() {
+                    movable.push((i, h));
                 }
                 out.push(h);
             }
         }
     }
 
-    /// Removes colliders added by [`add_chunk`](Self::add_chunk).
+    /// Inserts one collider into the trees named by `trees`.
+    pub fn insert(
+        &mut self,
+        c: Collider,
+        o: Option<&Object>,
+        class: SemanticClass,
+        trees: u8,
+    ) -> ColliderHandle {
+        let aabb = c.compute_aabb();
+        let h = self.colliders.insert(c);
+        let leaf = h.into_raw_parts().0;
+        let k = leaf as usize;
+        if self.fast.len() <= k {
+            self.fast.resize(k + 1, Fast::Shape);
+            self.class.resize(k + 1, 0);
+            self.bounds.resize(k + 1, (Vec3::ZERO, Vec3::ZERO));
+            self.trees.resize(k + 1, 0);
+        }
+        self.bounds[k] = (gv(aabb.mins), gv(aabb.maxs));
+        self.fast[k] = fast_of(&self.colliders[h], o);
+        self.class[k] = class.id();
+        self.trees[k] = trees;
+        self.all.insert(aabb, leaf);
+        if trees & IN_GROUND != 0 {
+            self.ground.insert(aabb, leaf);
+        }
+        if trees & IN_SOLID != 0 {
+            self.solid.insert(aabb, leaf);
+        }
+        if trees & IN_DYNAMIC != 0 {
+            self.dynamic.insert(aabb, leaf);
+        }
+        h
+    }
+
+    /// A thrown body's collider: in the solid (when `heavy`) and dynamic trees.
+    pub fn insert_thrown(&mut self, c: Collider, heavy: bool) -> ColliderHandle {
+        let trees = IN_DYNAMIC | if heavy { IN_SOLID } else { 0 };
+        self.insert(c, None, SemanticClass::Prop, trees)
+    }
+
+    /// Moves a collider to `pos` (world frame), updating its trees and fast geometry.
+    pub fn set_pose(&mut self, h: ColliderHandle, pos: Pose) {
+        let Some(c) = self.colliders.get_mut(h) else {
+            return;
+        };
+        c.set_position(pos);
+        let aabb = c.compute_aabb();
+        let leaf = h.into_raw_parts().0;
+        let k = leaf as usize;
+        self.fast[k] = fast_of(&self.colliders[h], None);
+        self.bounds[k] = (gv(aabb.mins), gv(aabb.maxs));
+        let trees = self.trees[k];
+        for (bit, bvh) in [
+            (0xff, &mut self.all),
+            (IN_GROUND, &mut self.ground),
+            (IN_SOLID, &mut self.solid),
+            (IN_DYNAMIC, &mut self.dynamic),
+        ] {
+            if trees & bit != 0 {
+                bvh.remove(leaf);
+                bvh.insert(aabb, leaf);
+            }
+        }
+    }
+
+    /// Whether a collider is a movable prop that vehicles and feet pass through.
+    #[inline]
+    pub fn is_light_prop(&self, h: ColliderHandle) -> bool {
+        let t = self.trees[h.into_raw_parts().0 as usize];
+        t & IN_DYNAMIC != 0 && t & IN_SOLID == 0
+    }
+
+    /// The collider behind a handle.
+    pub fn collider(&self, h: ColliderHandle) -> Option<&Collider> {
+        self.colliders.get(h)
+    }
+
+    /// Every movable prop's leaf whose bounds meet the box `lo..hi`.
+    pub fn dynamic_in(&self, lo: Vec3, hi: Vec3, mut f: impl FnMut(u32)) {
+        let aabb = rapier3d::parry::bounding_volume::Aabb::new(rv(lo), rv(hi));
+        for leaf in self.dynamic.intersect_aabb(&aabb) {
+            f(leaf);
+        }
+    }
+
+    /// Bounds of a leaf (world AABB, metres).
+    pub fn leaf_bounds(&self, leaf: u32) -> (Vec3, Vec3) {
+        self.bounds[leaf as usize]
+    }
+
+    /// Removes colliders added by [`add_chunk`](Self::add_chunk) or [`insert`](Self::insert).
     pub fn remove(&mut self, handles: &[ColliderHandle]) {
         for h in handles {
             let leaf = h.into_raw_parts().0;
-            if let Some(c) = self.colliders.remove(
-                *h,
-                &mut self.islands,
-                &mut self.bodies,
-                &mut self.soft,
-                false,
-            ) {
+            if self
+                .colliders
+                .remove(
+                    *h,
+                    &mut self.islands,
+                    &mut self.bodies,
+                    &mut self.soft,
+                    false,
+                )
+                .is_some()
+            {
+                let k = leaf as usize;
                 self.all.remove(leaf);
-                self.fast[leaf as usize] = Fast::Shape;
-                if is_ground(class_of(&c)) {
+                self.fast[k] = Fast::Shape;
+                let trees = std::mem::take(&mut self.trees[k]);
+                if trees & IN_GROUND != 0 {
                     self.ground.remove(leaf);
-                } else {
+                }
+                if trees & IN_SOLID != 0 {
                     self.solid.remove(leaf);
+                }
+                if trees & IN_DYNAMIC != 0 {
+                    self.dynamic.remove(leaf);
                 }
             }
         }
@@ -667,7 +793,7 @@ mod tests {
         let (mut hits, mut kinds) = (0, [0usize; 3]);
         for o in chunks.iter().flat_map(|c| &c.objects) {
             let Some(c) = collider_of(o) else { continue };
-            let fast = fast_of(&c, o);
+            let fast = fast_of(&c, Some(o));
 
             let k = match fast {
                 Fast::Box { .. } => 0,

@@ -1,17 +1,18 @@
 //! The simulator: one world, its agents, traffic, sensors and tasks.
 
 use crate::agents::{self, AgentModel, Body, Registration, StepReport, TaskKind, forward};
-use crate::config::{SimConfig, WorldSource};
+use crate::config::{SimConfig, SimOptions, WorldSource};
 use crate::physics::Statics;
+use crate::props::{Props, Pusher};
 use crate::roads::{RoadNet, Route, Tracker, Way, sidewalk_offset};
 use crate::sensors::{Camera, Lidar, Mover, attitude};
 use crate::stream::{ChunkSource, Loader, LoaderStats};
 use crate::traffic::Traffic;
-use crate::{AgentState, Outcome, SimError};
+use crate::{AgentState, Outcome, PropState, SimError};
 use glam::Vec3;
 use rapier3d::geometry::ColliderHandle;
 use sprawl_world::hash::{StableHasher, mix64};
-use sprawl_world::{Chunk, ChunkCoord, SemanticClass, WorldSpec};
+use sprawl_world::{Chunk, ChunkCoord, Edit, ObjectId, SemanticClass, WorldSpec};
 use std::sync::Arc;
 
 /// Length of the ego part of the vector observation.
@@ -72,6 +73,10 @@ struct Agent {
 /// `Send`: build one per thread and step them in parallel; nothing is shared.
 pub struct Sim {
     config: SimConfig,
+    options: SimOptions,
+    props: Props,
+    movable: Vec<(usize, ColliderHandle)>,
+    pushers: Vec<Pusher>,
     /// The spec before seeding (generated worlds), else `None` (world file).
     base: Option<WorldSpec>,
     chunk_size: f32,
@@ -179,7 +184,17 @@ impl Sim {
     /// sketch, opens a world file) and prepares a simulator; call
     /// [`reset`](Self::reset) before stepping.
     pub fn new(config: SimConfig) -> Result<Sim, SimError> {
+        Self::with_options(config, SimOptions::default())
+    }
+
+    /// [`new`](Self::new) with [`SimOptions`] (dynamic props, route length).
+    pub fn with_options(config: SimConfig, options: SimOptions) -> Result<Sim, SimError> {
         validate(&config)?;
+        if let Some(r) = options.route_length {
+            check(r.is_finite() && (20.0..=5000.0).contains(&r), || {
+                format!("route_length must be in 20..=5000 metres, got {r}")
+            })?;
+        }
         let mut regs = Vec::with_capacity(config.agents.len());
         for name in &config.agents {
             regs.push(
@@ -255,6 +270,10 @@ impl Sim {
             .collect();
         Ok(Sim {
             config,
+            options,
+            props: Props::default(),
+            movable: Vec::new(),
+            pushers: Vec::new(),
             base,
             chunk_size,
             radius,
@@ -299,9 +318,12 @@ impl Sim {
                 ..base.clone()
             };
             self.statics.clear();
+            self.props.forget();
             self.live.clear();
             self.live_handles.clear();
             self.loader.set_spec(Arc::new(spec));
+        } else {
+            self.props.reset_episode(&mut self.statics);
         }
         // Everything the episode sees is rebuilt from the seed; only live
         // chunks (identical whatever made them) carry over.
@@ -462,11 +484,13 @@ impl Sim {
         self.steps += 1;
         let dt = self.config.dt;
         let mut reports = [StepReport::default(); 64];
+        let mut before = [Vec3::ZERO; 64];
         for (i, act) in actions.iter().enumerate() {
             let a = &mut self.agents[i];
             if a.state.outcome != Outcome::Running {
                 continue;
             }
+            before[i] = a.body.velocity;
             reports[i] = a.model.step(act, &self.statics, dt);
             a.body = a.model.body();
         }
@@ -476,6 +500,9 @@ impl Sim {
         self.traffic
             .step(&self.net, dt, &self.movers, self.chunk_size, &self.required);
         self.stream()?;
+        if self.props.len() > 0 {
+            self.push_props(&reports, &before);
+        }
         self.rebuild_movers();
         for (i, report) in reports.iter().take(self.agents.len()).enumerate() {
             if self.agents[i].state.outcome == Outcome::Running {
@@ -636,7 +663,139 @@ impl Sim {
         Ok(())
     }
 
+    /// The options the simulator was made with.
+    pub fn options(&self) -> SimOptions {
+        self.options
+    }
+
+    /// Every movable prop of the live chunks (benches, parked cars, user
+    /// props, thrown bodies) with its pose now, in load order; empty with
+    /// `dynamic_props` off. See [`PropState`].
+    pub fn props(&self) -> Vec<PropState> {
+        self.props.states()
+    }
+
+    /// One movable prop's state, if its chunk is live.
+    pub fn prop(&self, id: ObjectId) -> Option<PropState> {
+        self.props.state(id)
+    }
+
+    /// Applies an impulse (newton-seconds, world frame) to a movable prop at
+    /// `point` (world, metres; its centre of mass when `None`), waking it;
+    /// it moves from the next [`step`](Self::step).
+    pub fn apply_impulse(
+        &mut self,
+        id: ObjectId,
+        impulse: [f32; 3],
+        point: Option<[f32; 3]>,
+    ) -> Result<(), SimError> {
+        if !self.ready {
+            return Err(SimError::NotReset);
+        }
+        let j = Vec3::from(impulse);
+        let at = point.map(Vec3::from);
+        if !j.is_finite() || at.is_some_and(|p| !p.is_finite()) {
+            return Err(SimError::InvalidProp(format!(
+                "impulse {impulse:?} at {point:?} is not finite"
+            )));
+        }
+        if self
+            .props
+            .apply_impulse(id, j, at, &mut self.statics, &self.live, &self.live_handles)
+        {
+            Ok(())
+        } else {
+            Err(SimError::UnknownProp(id))
+        }
+    }
+
+    /// Throws a box into the world (a [`SemanticClass::Prop`] that sensors
+    /// see and agents push); returns its id, owned by the chunk it starts
+    /// in (it goes when that chunk is dropped or the episode resets). The
+    /// position must lie in a live chunk.
+    pub fn throw_body(&mut self, body: crate::ThrownBody) -> Result<ObjectId, SimError> {
+        if !self.ready {
+            return Err(SimError::NotReset);
+        }
+        let p = Vec3::from(body.position);
+        let v = Vec3::from(body.velocity);
+        let he = Vec3::from(body.half_extents);
+        if !(p.is_finite() && v.is_finite() && he.is_finite() && body.mass.is_finite()) {
+            return Err(SimError::InvalidProp(format!(
+                "thrown body has a non-finite number: {body:?}"
+            )));
+        }
+        if he.min_element() < 0.01 || he.max_element() > 5.0 {
+            return Err(SimError::InvalidProp(format!(
+                "half extents must be 0.01 to 5 metres, got {:?}",
+                body.half_extents
+            )));
+        }
+        if !(0.1..=10_000.0).contains(&body.mass) {
+            return Err(SimError::InvalidProp(format!(
+                "mass must be 0.1 to 10000 kg, got {}",
+                body.mass
+            )));
+        }
+        if v.length() > 100.0 {
+            return Err(SimError::InvalidProp(format!(
+                "speed must be at most 100 m/s, got {}",
+                v.length()
+            )));
+        }
+        let c = ChunkCoord::containing(p.x, p.z, self.chunk_size);
+        if !self.live.iter().any(|l| l.coord == c) {
+            return Err(SimError::InvalidProp(format!(
+                "position {:?} is not in a loaded chunk",
+                body.position
+            )));
+        }
+        if !self.options.dynamic_props {
+            return Err(SimError::InvalidProp(
+                "dynamic props are off (SimOptions::dynamic_props)".into(),
+            ));
+        }
+        Ok(self
+            .props
+            .throw(&body, c, &mut self.statics, &self.live, &self.live_handles))
+    }
+
+    /// Where the props that moved this episode came to rest, as
+    /// [`Edit::DynamicState`] (zero velocities; sorted by id) for a host to
+    /// journal in the world file, where loading places them there. Props
+    /// still moving and thrown bodies are not included.
+    pub fn prop_edits(&self) -> Vec<Edit> {
+        self.props.edits()
+    }
+
     // ------------------------------------------------------------ internals
+
+    /// Agents' boxes push the props they touch; the prop physics steps.
+    fn push_props(&mut self, reports: &[StepReport], before: &[Vec3]) {
+        self.pushers.clear();
+        for (i, a) in self.agents.iter().enumerate() {
+            if a.state.outcome != Outcome::Running {
+                continue;
+            }
+            let b = a.body;
+            let crashed = reports[i].crashed;
+            self.pushers.push(Pusher {
+                centre: b.position + Vec3::Y * a.model.box_offset(),
+                yaw: b.yaw,
+                half: a.model.half_extents(),
+                velocity: if crashed { before[i] } else { b.velocity },
+                mass: a.model.mass(),
+                crashed,
+            });
+        }
+        self.props.step(
+            &self.pushers,
+            self.config.dt,
+            &mut self.statics,
+            &self.live,
+            &self.live_handles,
+        );
+    }
 
     /// Chunks whose square lies within `r` metres (in plan) of `p`.
     fn chunks_near(&self, p: Vec3, r: f32, out: &mut Vec<ChunkCoord>) {
@@ -767,6 +926,7 @@ impl Sim {
             TaskKind::Sidewalks => (150.0, 0.15),
             TaskKind::Air => (250.0, 25.0),
         };
+        let target = self.options.route_length.unwrap_or(target);
         let (_, b) = self.line(w, task);
         let start = self.start_point(w, s0, task);
         let mut points = vec![start];
@@ -829,7 +989,15 @@ impl Sim {
             if !self.live.iter().any(|l| l.coord == c) {
                 let chunk = self.loader.take(c)?;
                 let mut handles = Vec::with_capacity(chunk.objects.len());
-                self.statics.add_chunk(&chunk, &mut handles);
+                self.movable.clear();
+                self.statics.add_chunk(
+                    &chunk,
+                    self.options.dynamic_props,
+                    &mut handles,
+                    &mut self.movable,
+                );
+                self.props
+                    .add_chunk(&chunk, &self.movable, &mut self.statics);
                 self.live.push(chunk);
                 self.live_handles.push(handles);
             }
@@ -887,6 +1055,7 @@ impl Sim {
             if near || self.required.binary_search(&c).is_ok() {
                 k += 1;
             } else {
+                self.props.remove_chunk(c, &mut self.statics);
                 let chunk = self.live.swap_remove(k);
                 let handles = self.live_handles.swap_remove(k);
                 self.statics.remove(&handles);

@@ -195,6 +195,10 @@ impl AgentModel for Car {
         true
     }
 
+    fn mass(&self) -> f32 {
+        1500.0
+    }
+
     fn halt(&mut self) {
         self.v = 0.0;
         self.velocity = Vec3::ZERO;

@@ -141,6 +141,10 @@ impl AgentModel for Drone {
         false
     }
 
+    fn mass(&self) -> f32 {
+        1.5
+    }
+
     fn halt(&mut self) {
         self.velocity = Vec3::ZERO;
     }

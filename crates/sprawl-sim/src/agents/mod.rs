@@ -77,6 +77,8 @@ pub(crate) trait AgentModel: Send {
     fn goal_radius(&self) -> f32;
     /// Whether it is a vehicle (traffic treats it as one; pedestrians hit by it crash).
     fn is_vehicle(&self) -> bool;
+    /// Mass (kilograms), for shoving props it runs into.
+    fn mass(&self) -> f32;
     /// Stops the body after a crash with something that moves.
     fn halt(&mut self);
 }

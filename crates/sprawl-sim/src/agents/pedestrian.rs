@@ -99,7 +99,11 @@ impl AgentModel for Pedestrian {
         self.yaw += self.yaw_rate * dt;
         self.vy = (self.vy - 9.81 * dt).max(-20.0);
         let wanted = forward(self.yaw) * speed * dt + Vec3::Y * self.vy * dt;
-        let q = statics.query(Layer::All, QueryFilter::default());
+        // Light props (benches, user props) do not stop feet: they are pushed.
+        let pass = |h: rapier3d::geometry::ColliderHandle, _: &rapier3d::geometry::Collider| {
+            !statics.is_light_prop(h)
+        };
+        let q = statics.query(Layer::All, QueryFilter::default().predicate(&pass));
         let start = pose(self.centre(), Quat::IDENTITY);
         let moved = self
             .controller
@@ -152,6 +156,10 @@ impl AgentModel for Pedestrian {
 
     fn is_vehicle(&self) -> bool {
         false
+    }
+
+    fn mass(&self) -> f32 {
+        75.0
     }
 
     fn halt(&mut self) {
