@@ -21,6 +21,7 @@ mod chunk;
 mod class;
 mod coord;
 mod edit;
+pub mod geom;
 pub mod hash;
 mod mesh;
 mod object;
