@@ -136,7 +136,8 @@ pub use props::{PropState, ThrownBody};
 pub use render::EGO_COLOUR;
 pub use sim::{EGO_LEN, ROUTE_LEN, Sim, WAYPOINTS_AHEAD};
 pub use stream::LoaderStats;
-pub use types::{AgentState, Outcome};
+pub use traffic::TrafficPose;
+pub use types::{AgentState, Outcome, TrafficState};
 
 /// `(height, width)` of a camera image (pixels).
 pub type ImageShape = (u32, u32);

@@ -9,8 +9,17 @@
 //! an edge they pick the next one by a hash and drive a straight connector
 //! across the junction. Pedestrians walk the right-hand sidewalk and cross
 //! at junctions. Followers that reach a chunk no agent is near are removed.
-//! They ignore each other at junctions: they are obstacles for sensors and
-//! for agents, not a traffic simulation.
+//!
+//! Junctions (nodes where three or more roads meet) take one car at a time:
+//! a car is in a junction from the moment its front reaches the junction's
+//! edge (half the widest road's width plus a metre from the node) until its
+//! rear has left it. Of the cars approaching a free junction (within 30 m of
+//! its node) the nearest goes, ties broken by a hash; the others, and every
+//! car approaching a junction that a car or an agent is in, treat the
+//! junction's edge as a standing car and stop there (the intelligent driver
+//! model's braking, as for a car ahead). Everything is decided from
+//! positions at the start of the step, in a fixed order, so traffic stays
+//! deterministic. Pedestrians do not yield and are not yielded to.
 
 use crate::roads::{RoadNet, Way, sidewalk_offset};
 use crate::sensors::Mover;
@@ -30,6 +39,19 @@ const IDM_GAP: f32 = 2.5;
 const IDM_HEADWAY: f32 = 1.2;
 /// How far ahead a car looks for a leader (metres).
 const LOOK_AHEAD: f32 = 40.0;
+/// Cars this close to a junction's node (metres) queue for it.
+const APPROACH: f32 = 30.0;
+
+/// Where a background car or pedestrian is ([`Sim::traffic_poses`](crate::Sim::traffic_poses)).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrafficPose {
+    /// The point on the ground under its centre (metres, world frame).
+    pub position: [f32; 3],
+    /// Heading (radians, counter-clockwise seen from above; 0 faces −Z).
+    pub yaw: f32,
+    /// A car (a 1.8 × 1.5 × 4.4 m box) or a pedestrian (0.6 × 1.8 × 0.6 m).
+    pub car: bool,
+}
 
 /// One background car or pedestrian.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -80,6 +102,32 @@ pub(crate) struct Traffic {
     buf: Vec<Way>,
     gaps: Vec<(f32, f32)>,
     heads: Vec<(f32, f32)>,
+    /// Junction nodes taken this step.
+    held: Vec<u32>,
+    /// Cars queueing for a junction: (distance to its node, hash, car, node).
+    queue: Vec<(f32, u64, usize, u32)>,
+}
+
+/// Whether a node is a junction (three or more roads meet).
+fn is_junction(net: &RoadNet, node: u32) -> bool {
+    net.incident[node as usize].len() >= 3
+}
+
+/// Whether car `f` (on a lane, not a connector) is inside a junction.
+fn in_junction(net: &RoadNet, f: &Follower) -> bool {
+    let (start, end) = net.ends(f.way);
+    (is_junction(net, end) && f.len - f.s < junction_radius(net, end) + CAR_HALF.z)
+        || (is_junction(net, start) && f.s < junction_radius(net, start) + CAR_HALF.z)
+}
+
+/// Distance from a junction's node to its edge (metres): half the widest
+/// road's width plus a metre.
+fn junction_radius(net: &RoadNet, node: u32) -> f32 {
+    net.incident[node as usize]
+        .iter()
+        .map(|e| 0.5 * net.edges[*e as usize].width_m())
+        .fold(0.0f32, f32::max)
+        + 1.0
 }
 
 fn unit(h: u64) -> f32 {
@@ -144,7 +192,7 @@ impl Traffic {
                             let s = 20.0 * j as f32 + 10.0 * unit(h ^ 1);
                             let mut f = new_follower(way, lane, p0, p1, s, h, true);
                             f.place();
-                            if clear(f.pos, 12.0) {
+                            if clear(f.pos, 12.0) && !in_junction(net, &f) {
                                 self.cars.push(f);
                             }
                         }
@@ -217,6 +265,7 @@ impl Traffic {
             }
             self.gaps.push(best);
         }
+        self.yield_at_junctions(net, agents);
         for (c, &(gap, v_lead)) in self.cars.iter_mut().zip(&self.gaps) {
             let free = 1.0 - (c.v / c.v0).powi(4);
             let interact = if gap.is_finite() {
@@ -247,6 +296,71 @@ impl Traffic {
         };
         self.cars.retain(inside);
         self.walkers.retain(inside);
+    }
+
+    /// Stop lines for cars that must wait at a junction (see the module docs).
+    fn yield_at_junctions(&mut self, net: &RoadNet, agents: &[Mover]) {
+        self.held.clear();
+        self.queue.clear();
+        for (i, c) in self.cars.iter().enumerate() {
+            let (start, end) = net.ends(c.way);
+            if c.connector {
+                self.held.push(end);
+                continue;
+            }
+            // The lane runs node to node: its remaining length is the distance to the node.
+            let to_end = c.len - c.s;
+            if is_junction(net, end) {
+                let r = junction_radius(net, end);
+                if to_end < r + CAR_HALF.z {
+                    self.held.push(end);
+                    continue;
+                }
+                if to_end < APPROACH {
+                    self.queue.push((to_end, c.hash, i, end));
+                }
+            }
+            if is_junction(net, start) && c.s < junction_radius(net, start) + CAR_HALF.z {
+                self.held.push(start);
+            }
+        }
+        self.queue
+            .sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        for k in 0..self.queue.len() {
+            let (to_end, _, i, node) = self.queue[k];
+            let r = junction_radius(net, node);
+            let at = net.nodes[node as usize];
+            let agent_in = agents.iter().any(|a| {
+                let reach = r + a.half.x.hypot(a.half.z);
+                (a.centre.y - at.y).abs() < a.half.y + 3.0
+                    && (a.centre.x - at.x).powi(2) + (a.centre.z - at.z).powi(2) < reach * reach
+            });
+            if agent_in || self.held.contains(&node) {
+                // The junction's edge is a standing car.
+                let gap = to_end - r - CAR_HALF.z;
+                if gap < self.gaps[i].0 {
+                    self.gaps[i] = (gap, 0.0);
+                }
+            } else {
+                self.held.push(node);
+            }
+        }
+    }
+
+    /// Every follower's box and speed, cars first.
+    pub fn states(&self) -> Vec<crate::TrafficState> {
+        let one = |f: &Follower, half: Vec3, car: bool| crate::TrafficState {
+            centre: (f.pos + Vec3::Y * half.y).to_array(),
+            yaw: f.yaw,
+            half_extents: half.to_array(),
+            speed: f.v,
+            car,
+        };
+        self.cars
+            .iter()
+            .map(|c| one(c, CAR_HALF, true))
+            .chain(self.walkers.iter().map(|w| one(w, WALKER_HALF, false)))
+            .collect()
     }
 
     /// Appends every follower's box to `out`.

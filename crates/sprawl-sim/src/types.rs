@@ -83,3 +83,18 @@ pub struct AgentState {
     /// The episode's state.
     pub outcome: Outcome,
 }
+
+/// A background car or pedestrian after the last step ([`Sim::traffic`](crate::Sim::traffic)).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TrafficState {
+    /// Centre of its box (metres).
+    pub centre: [f32; 3],
+    /// Heading (radians, as [`AgentState::yaw`]).
+    pub yaw: f32,
+    /// Half extents of its box: across, up, along (metres).
+    pub half_extents: [f32; 3],
+    /// Speed along its heading (metres per second).
+    pub speed: f32,
+    /// A car (else a pedestrian).
+    pub car: bool,
+}
