@@ -79,7 +79,8 @@
 //! | 18–22 (route) | distance to goal ÷ 100 m; offset right of the route ÷ 5 m; sine and cosine of the route's heading 10 m ahead relative to the agent's; height of that point above the agent ÷ 20 m |
 //! | 23… (lidar) | `channels × rays` distances ÷ range (1 = nothing), channel-major, lowest channel first; beam 0 forward, then counter-clockwise seen from above |
 //!
-//! Every value lies in `-10..=10` (route values in `-4..=10`, lidar in `0..=1`).
+//! Every value lies in `-10..=10` (route values in `-4..=10`, lidar in
+//! `0..=1`); [`vector_obs_bounds`] gives the bounds of each index.
 //!
 //! Depth images hold metres along the optical axis (the camera's range
 //! where nothing is within it); semantic images hold
@@ -134,7 +135,7 @@ pub use config::{CameraConfig, LidarConfig, SensorConfig, SimConfig, SimOptions,
 pub use error::SimError;
 pub use props::{PropState, ThrownBody};
 pub use render::EGO_COLOUR;
-pub use sim::{EGO_LEN, ROUTE_LEN, Sim, WAYPOINTS_AHEAD};
+pub use sim::{EGO_LEN, ROUTE_LEN, Sim, WAYPOINTS_AHEAD, vector_obs_bounds};
 pub use stream::LoaderStats;
 pub use traffic::TrafficPose;
 pub use types::{AgentState, Outcome, TrafficState};

@@ -426,6 +426,12 @@ impl Sim {
         EGO_LEN + ROUTE_LEN + self.lidar.as_ref().map_or(0, Lidar::len)
     }
 
+    /// Lower and upper bound of every value of agent `agent`'s vector
+    /// observation; see [`vector_obs_bounds`](crate::vector_obs_bounds).
+    pub fn vector_obs_bounds(&self, agent: usize) -> (Vec<f32>, Vec<f32>) {
+        vector_obs_bounds(self.vector_obs_len(agent) - EGO_LEN - ROUTE_LEN)
+    }
+
     /// `(height, width)` of the depth and the semantic image, where configured.
     pub fn camera_shape(&self) -> (Option<crate::ImageShape>, Option<crate::ImageShape>) {
         let s = &self.config.sensors;
@@ -550,8 +556,8 @@ impl Sim {
         let plan = Vec3::new(dir.x, 0.0, dir.z).normalize_or(f);
         route[10] = (a.state.distance_to_goal / 100.0).min(10.0);
         route[11] = (a.tracker.lateral / 5.0).clamp(-4.0, 4.0);
-        route[12] = f.cross(plan).y;
-        route[13] = f.dot(plan);
+        route[12] = f.cross(plan).y.clamp(-1.0, 1.0);
+        route[13] = f.dot(plan).clamp(-1.0, 1.0);
         route[14] = ((q.y - p.y) / 20.0).clamp(-4.0, 4.0);
         let n = lidar.len().min(a.lidar.len());
         lidar[..n].copy_from_slice(&a.lidar[..n]);
@@ -1373,6 +1379,26 @@ impl Sim {
             }
         }
     }
+}
+
+/// Lower and upper bound of every value of a vector observation with
+/// `lidar` lidar values, as [`Sim::write_vector_obs`] enforces them (see
+/// the crate documentation for the layout): ego values within −10..=10
+/// (height above ground ÷ 50 m at most 4, the surface flag 0 or 1), route
+/// points and offsets within −4..=4, distance to the goal 0..=10, the
+/// heading's sine and cosine −1..=1, lidar 0..=1.
+pub fn vector_obs_bounds(lidar: usize) -> (Vec<f32>, Vec<f32>) {
+    let mut lo = vec![-10.0; EGO_LEN];
+    let mut hi = vec![10.0; EGO_LEN];
+    hi[6] = 4.0;
+    (lo[7], hi[7]) = (0.0, 1.0);
+    lo.extend([-4.0; 10]);
+    hi.extend([4.0; 10]);
+    lo.extend([0.0, -4.0, -1.0, -1.0, -4.0]);
+    hi.extend([10.0, 4.0, 1.0, 1.0, 4.0]);
+    lo.extend(std::iter::repeat_n(0.0, lidar));
+    hi.extend(std::iter::repeat_n(1.0, lidar));
+    (lo, hi)
 }
 
 fn blank_state() -> AgentState {
