@@ -137,7 +137,6 @@ pub use props::{PropState, ThrownBody};
 pub use render::EGO_COLOUR;
 pub use sim::{EGO_LEN, ROUTE_LEN, Sim, WAYPOINTS_AHEAD, vector_obs_bounds};
 pub use stream::LoaderStats;
-pub use traffic::TrafficPose;
 pub use types::{AgentState, Outcome, TrafficState};
 
 /// `(height, width)` of a camera image (pixels).

@@ -627,19 +627,6 @@ impl Sim {
         (self.traffic.cars.len(), self.traffic.walkers.len())
     }
 
-    /// Every background car, then every pedestrian, after the last step
-    /// (for a host that draws them, such as the viewer).
-    pub fn traffic_poses(&self) -> Vec<crate::TrafficPose> {
-        let pose = |f: &crate::traffic::Follower, car: bool| crate::TrafficPose {
-            position: f.pos.to_array(),
-            yaw: f.yaw,
-            car,
-        };
-        let cars = self.traffic.cars.iter().map(|f| pose(f, true));
-        cars.chain(self.traffic.walkers.iter().map(|f| pose(f, false)))
-            .collect()
-    }
-
     /// Every background car and pedestrian after the last step, cars first
     /// (for drawing them, or checking them).
     pub fn traffic(&self) -> Vec<crate::TrafficState> {

@@ -42,17 +42,6 @@ const LOOK_AHEAD: f32 = 40.0;
 /// Cars this close to a junction's node (metres) queue for it.
 const APPROACH: f32 = 30.0;
 
-/// Where a background car or pedestrian is ([`Sim::traffic_poses`](crate::Sim::traffic_poses)).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct TrafficPose {
-    /// The point on the ground under its centre (metres, world frame).
-    pub position: [f32; 3],
-    /// Heading (radians, counter-clockwise seen from above; 0 faces −Z).
-    pub yaw: f32,
-    /// A car (a 1.8 × 1.5 × 4.4 m box) or a pedestrian (0.6 × 1.8 × 0.6 m).
-    pub car: bool,
-}
-
 /// One background car or pedestrian.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Follower {
