@@ -304,6 +304,8 @@ pub(crate) struct Statics {
     class: Vec<u8>,
     bounds: Vec<(Vec3, Vec3)>,
     trees: Vec<u8>,
+    /// Bumped by every change, so that callers can cache query results.
+    version: u64,
 }
 
 /// A leaf is in the `ground` tree.
@@ -328,6 +330,7 @@ impl Default for Statics {
             class: Vec::new(),
             bounds: Vec::new(),
             trees: Vec::new(),
+            version: 0,
         }
     }
 }
@@ -491,6 +494,7 @@ impl Statics {
         class: SemanticClass,
         trees: u8,
     ) -> ColliderHandle {
+        self.version += 1;
         let aabb = c.compute_aabb();
         let h = self.colliders.insert(c);
         let leaf = h.into_raw_parts().0;
@@ -530,6 +534,7 @@ impl Statics {
             return;
         };
         c.set_position(pos);
+        self.version += 1;
         let aabb = c.compute_aabb();
         let leaf = h.into_raw_parts().0;
         let k = leaf as usize;
@@ -576,6 +581,7 @@ impl Statics {
 
     /// Removes colliders added by [`add_chunk`](Self::add_chunk) or [`insert`](Self::insert).
     pub fn remove(&mut self, handles: &[ColliderHandle]) {
+        self.version += 1;
         for h in handles {
             let leaf = h.into_raw_parts().0;
             if self
@@ -608,7 +614,15 @@ impl Statics {
 
     /// Removes everything.
     pub fn clear(&mut self) {
+        let version = self.version + 1;
         *self = Self::default();
+        self.version = version;
+    }
+
+    /// A number that changes whenever a collider is added, moved or removed.
+    #[inline]
+    pub fn version(&self) -> u64 {
+        self.version
     }
 
     /// A query pipeline over one layer.
@@ -661,6 +675,12 @@ impl Statics {
                 c.shape().cast_ray(c.position(), &ray, max, true)
             }
         }
+    }
+
+    /// Whether a leaf's ray test costs more than a box's (terrain, meshes).
+    #[inline]
+    pub fn leaf_is_costly(&self, leaf: u32) -> bool {
+        matches!(self.fast[leaf as usize], Fast::Terrain(_) | Fast::Shape)
     }
 
     /// Class id of a leaf.

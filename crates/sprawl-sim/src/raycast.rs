@@ -23,6 +23,12 @@ enum Geom {
 struct Cand {
     near: f32,
     geom: Geom,
+    /// World bounds, grown by [`SLACK`]: a ray that misses them misses the candidate.
+    lo: Vec3,
+    hi: Vec3,
+    /// Whether its exact test costs more than a box test (terrain, meshes),
+    /// so that a ray first checks its bounds.
+    costly: bool,
     /// Bin range `first..=last` (may wrap), or all bins.
     first: u32,
     last: u32,
@@ -33,9 +39,53 @@ struct Cand {
 #[derive(Default)]
 pub(crate) struct Caster {
     cands: Vec<Cand>,
+    sorted: Vec<Cand>,
+    order: Vec<u64>,
+    /// Candidates every ray tests (their footprint surrounds the origin or
+    /// spans half a turn), nearest first.
+    always: Vec<u32>,
     start: Vec<u32>,
     items: Vec<u32>,
     fill: Vec<u32>,
+    /// Static leaves (with bounds) within `near_box`, as of `near_version`:
+    /// the tree is queried again only when the rays leave that box or the
+    /// static world changes.
+    near: Vec<(u32, Vec3, Vec3)>,
+    near_box: (Vec3, Vec3),
+    near_version: Option<u64>,
+}
+
+/// The cached box of static leaves reaches this far beyond the rays (metres).
+const NEAR_MARGIN: f32 = 8.0;
+
+/// Bounds are grown by this much (metres) before the slab test, so that
+/// rounding never rejects a candidate the exact test would hit.
+const SLACK: f32 = 1e-3;
+
+/// Whether the ray `o + t·d`, `t` in `0..=max`, meets the box `lo..hi`
+/// (`inv` = 1 / `d` per axis, infinite for a zero component). Conservative:
+/// only a certain miss returns `false`.
+#[inline]
+fn slab(o: Vec3, inv: Vec3, lo: Vec3, hi: Vec3, max: f32) -> bool {
+    let (mut t0, mut t1) = (0.0f32, max);
+    for k in 0..3 {
+        let (a, b) = ((lo[k] - o[k]) * inv[k], (hi[k] - o[k]) * inv[k]);
+        // NaN (0 × ∞: the ray runs in a face's plane) keeps the interval as it is.
+        let (near, far) = if a <= b {
+            (a, b)
+        } else if b < a {
+            (b, a)
+        } else {
+            continue;
+        };
+        if near > t0 {
+            t0 = near;
+        }
+        if far < t1 {
+            t1 = far;
+        }
+    }
+    t0 <= t1
 }
 
 /// Period of [`azimuth`]: a full turn.
@@ -125,15 +175,38 @@ impl Caster {
                     last = bin_of(wrap(centre + rmax));
                 }
             }
+            let costly = match geom {
+                Geom::Leaf(leaf) => statics.leaf_is_costly(leaf),
+                Geom::Mover(_) => false,
+            };
             self.cands.push(Cand {
                 near,
                 geom,
+                costly,
+                lo: a - Vec3::splat(SLACK),
+                hi: b + Vec3::splat(SLACK),
                 first,
                 last,
                 all,
             });
         };
-        statics.leaves_in(lo, hi, |leaf, a, b| add(Geom::Leaf(leaf), a, b));
+        let fresh = self.near_version == Some(statics.version())
+            && self.near_box.0.cmple(lo).all()
+            && self.near_box.1.cmpge(hi).all();
+        if !fresh {
+            let (blo, bhi) = (lo - Vec3::splat(NEAR_MARGIN), hi + Vec3::splat(NEAR_MARGIN));
+            self.near.clear();
+            let near = &mut self.near;
+            statics.leaves_in(blo, bhi, |leaf, a, b| near.push((leaf, a, b)));
+            self.near_box = (blo, bhi);
+            self.near_version = Some(statics.version());
+        }
+        // The same leaves, in the same order, as querying the tree with `lo..hi`.
+        for &(leaf, a, b) in &self.near {
+            if a.cmple(hi).all() && b.cmpge(lo).all() {
+                add(Geom::Leaf(leaf), a, b);
+            }
+        }
         for (k, m) in movers.iter().enumerate() {
             if m.agent == me {
                 continue;
@@ -150,23 +223,44 @@ impl Caster {
                 add(Geom::Mover(k as u32), a, b);
             }
         }
-        self.cands.sort_by(|a, b| a.near.total_cmp(&b.near));
+        // Nearest first, ties in the order found: sort small keys (the
+        // distance's bits, non-negative so ordered like the distance, then
+        // the index), not the candidates themselves.
+        self.order.clear();
+        self.order.extend(
+            self.cands
+                .iter()
+                .enumerate()
+                .map(|(k, c)| (u64::from(c.near.to_bits()) << 32) | k as u64),
+        );
+        self.order.sort_unstable();
+        self.sorted.clear();
+        self.sorted.extend(
+            self.order
+                .iter()
+                .map(|o| self.cands[(*o & 0xffff_ffff) as usize]),
+        );
+        std::mem::swap(&mut self.cands, &mut self.sorted);
 
-        // Bins as compressed rows: counts, offsets, items (nearest first).
+        // Bins as compressed rows: counts, offsets, items (nearest first);
+        // candidates in every bin are kept apart in `always`.
+        self.always.clear();
         self.start.clear();
         self.start.resize(bins as usize + 1, 0);
         let each = |c: &Cand, f: &mut dyn FnMut(usize)| {
-            if c.all {
-                (0..bins as usize).for_each(&mut *f);
-            } else if c.first <= c.last {
+            if c.first <= c.last {
                 (c.first as usize..=c.last as usize).for_each(&mut *f);
             } else {
                 (c.first as usize..bins as usize).for_each(&mut *f);
                 (0..=c.last as usize).for_each(&mut *f);
             }
         };
-        for c in &self.cands {
-            each(c, &mut |b| self.start[b + 1] += 1);
+        for (k, c) in self.cands.iter().enumerate() {
+            if c.all {
+                self.always.push(k as u32);
+            } else {
+                each(c, &mut |b| self.start[b + 1] += 1);
+            }
         }
         for b in 0..bins as usize {
             self.start[b + 1] += self.start[b];
@@ -176,40 +270,57 @@ impl Caster {
         self.fill.clear();
         self.fill.extend_from_slice(&self.start[..bins as usize]);
         for (k, c) in self.cands.iter().enumerate() {
-            each(c, &mut |b| {
-                self.items[self.fill[b] as usize] = k as u32;
-                self.fill[b] += 1;
-            });
+            if !c.all {
+                each(c, &mut |b| {
+                    self.items[self.fill[b] as usize] = k as u32;
+                    self.fill[b] += 1;
+                });
+            }
         }
 
         let agent = SemanticClass::Agent.id();
+        let cands = &self.cands;
         for (i, d) in dirs.iter().enumerate() {
             let b = bin_of(azimuth(d.x, d.z)) as usize;
             let mut best = lim(i);
             let mut id = 0u8;
+            let inv = d.recip();
+            // Tests candidate `k`; breaks out of the list once candidates
+            // are beyond the best hit. (A macro, so that the exact tests inline.)
+            macro_rules! test {
+                ($k:expr) => {{
+                    let c = &cands[$k as usize];
+                    if c.near >= best {
+                        break;
+                    }
+                    if c.costly && !slab(origin, inv, c.lo, c.hi, best) {
+                        continue;
+                    }
+                    match c.geom {
+                        Geom::Leaf(leaf) => {
+                            if let Some(t) = statics.leaf_ray(leaf, origin, *d, best)
+                                && t < best
+                            {
+                                best = t;
+                                id = statics.leaf_class(leaf);
+                            }
+                        }
+                        Geom::Mover(m) => {
+                            if let Some(t) = movers[m as usize].ray(origin, *d, best)
+                                && t < best
+                            {
+                                best = t;
+                                id = agent;
+                            }
+                        }
+                    }
+                }};
+            }
+            for &k in &self.always {
+                test!(k);
+            }
             for &k in &self.items[self.start[b] as usize..self.start[b + 1] as usize] {
-                let c = self.cands[k as usize];
-                if c.near >= best {
-                    break;
-                }
-                match c.geom {
-                    Geom::Leaf(leaf) => {
-                        if let Some(t) = statics.leaf_ray(leaf, origin, *d, best)
-                            && t < best
-                        {
-                            best = t;
-                            id = statics.leaf_class(leaf);
-                        }
-                    }
-                    Geom::Mover(m) => {
-                        if let Some(t) = movers[m as usize].ray(origin, *d, best)
-                            && t < best
-                        {
-                            best = t;
-                            id = agent;
-                        }
-                    }
-                }
+                test!(k);
             }
             out[i] = best;
             if let Some(c) = class.as_deref_mut() {
@@ -242,15 +353,7 @@ mod tests {
         }
         let mut caster = Caster::default();
         let mut checked = 0;
-        for (k, origin) in [
-            Vec3::new(3.0, 2.0, -5.0),
-            Vec3::new(-60.0, 1.5, 40.0),
-            Vec3::new(90.0, 12.0, -70.0),
-            Vec3::new(-10.0, 30.0, -100.0),
-        ]
-        .into_iter()
-        .enumerate()
-        {
+        let mut check = |caster: &mut Caster, statics: &Statics, k: usize, origin: Vec3| {
             let dirs: Vec<Vec3> = (0..500)
                 .map(|i| {
                     let a = i as f32 * 2.399_963;
@@ -261,7 +364,7 @@ mod tests {
             let mut dist = vec![0.0; dirs.len()];
             let mut class = vec![0u8; dirs.len()];
             caster.cast(
-                &statics,
+                statics,
                 &[],
                 u32::MAX,
                 origin,
@@ -281,7 +384,29 @@ mod tests {
                     None => assert_eq!(class[i], 0, "ray {i} hit only in the batch"),
                 }
             }
+        };
+        // Far apart, then a step within the cached box (the cache is reused).
+        for (k, origin) in [
+            Vec3::new(3.0, 2.0, -5.0),
+            Vec3::new(-60.0, 1.5, 40.0),
+            Vec3::new(90.0, 12.0, -70.0),
+            Vec3::new(-10.0, 30.0, -100.0),
+            Vec3::new(-7.0, 29.0, -97.0),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            check(&mut caster, &statics, k, origin);
         }
+        // The static world changes under the cache: every collider moves 2 m.
+        for h in &handles {
+            if let Some(c) = statics.collider(*h) {
+                let mut p = *c.position();
+                p.translation.x += 2.0;
+                statics.set_pose(*h, p);
+            }
+        }
+        check(&mut caster, &statics, 5, Vec3::new(-7.0, 29.0, -97.0));
         assert!(checked > 500, "only {checked} rays hit anything");
     }
 }

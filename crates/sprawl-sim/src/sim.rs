@@ -25,7 +25,7 @@ pub const WAYPOINTS_AHEAD: [f32; 5] = [5.0, 10.0, 20.0, 40.0, 80.0];
 /// Live chunks beyond the stream radius are dropped this much further out (metres).
 const DROP_MARGIN: f32 = 32.0;
 /// Chunks this much beyond the stream radius are made ahead in the background (metres).
-const PREFETCH_MARGIN: f32 = 64.0;
+const PREFETCH_MARGIN: f32 = 16.0;
 /// Seconds of travel ahead that prefetching also covers.
 const PREFETCH_AHEAD_S: f32 = 4.0;
 
