@@ -2,7 +2,7 @@
 
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use sprawl_sim::{CameraConfig, LidarConfig, SensorConfig, SimConfig, WorldSource};
+use sprawl_sim::{CameraConfig, LidarConfig, SensorConfig, SimConfig, SimOptions, WorldSource};
 use std::path::PathBuf;
 
 /// A simulator configuration (`sprawl._core.Config`), immutable once made.
@@ -11,10 +11,14 @@ use std::path::PathBuf;
 /// At most one of `prompt`, `sketch` and `world_file` may be given; with none,
 /// the default city spec is used. `lidar_rays=0` turns the lidar off;
 /// `depth` and `semantic` are `(height, width)` of a forward camera, or `None`.
+/// `route_length` is the distance to the goal along the route (metres,
+/// 20..=5000; `None`: car 300, pedestrian 150, drone 250); `dynamic_props`
+/// lets agents push benches and props (`False` keeps them fixed).
 #[pyclass(frozen, module = "sprawl._core")]
 #[derive(Clone, Debug)]
 pub struct Config {
     pub(crate) inner: SimConfig,
+    pub(crate) options: SimOptions,
 }
 
 fn check(ok: bool, what: &str) -> PyResult<()> {
@@ -69,6 +73,8 @@ impl Config {
         episode_steps = 1000,
         dt = 0.1,
         stream_radius = None,
+        route_length = None,
+        dynamic_props = true,
     ))]
     #[expect(clippy::too_many_arguments, reason = "Python keyword arguments")]
     fn new(
@@ -89,7 +95,15 @@ impl Config {
         episode_steps: u32,
         dt: f32,
         stream_radius: Option<f32>,
+        route_length: Option<f32>,
+        dynamic_props: bool,
     ) -> PyResult<Self> {
+        if let Some(r) = route_length {
+            check(
+                r.is_finite() && (20.0..=5000.0).contains(&r),
+                &format!("route_length must be in [20, 5000] metres, got {r}"),
+            )?;
+        }
         check(!agents.is_empty(), "agents: give at least one agent kind")?;
         let world = match (prompt, sketch, world_file) {
             (None, None, None) => WorldSource::default(),
@@ -176,6 +190,10 @@ impl Config {
                 dt,
                 stream_radius,
             },
+            options: SimOptions {
+                dynamic_props,
+                route_length,
+            },
         })
     }
 
@@ -197,6 +215,33 @@ impl Config {
         self.inner.dt
     }
 
+    /// Distance to the goal along the route (metres), or `None` for the kind's default.
+    #[getter]
+    fn route_length(&self) -> Option<f32> {
+        self.options.route_length
+    }
+
+    /// Whether agents push benches and props.
+    #[getter]
+    fn dynamic_props(&self) -> bool {
+        self.options.dynamic_props
+    }
+
+    /// Lower and upper bound of each value of the vector observation, as
+    /// float32 arrays (see the simulator's documentation for the layout).
+    fn vector_obs_bounds<'py>(&self, py: Python<'py>) -> crate::world::Bounds<'py> {
+        let lidar = self
+            .inner
+            .sensors
+            .lidar
+            .map_or(0, |l| (l.rays * l.channels) as usize);
+        let (lo, hi) = sprawl_sim::vector_obs_bounds(lidar);
+        (
+            numpy::PyArray1::from_vec(py, lo),
+            numpy::PyArray1::from_vec(py, hi),
+        )
+    }
+
     /// Far limit of the depth camera (metres), or `None` without one.
     #[getter]
     fn depth_range(&self) -> Option<f32> {
@@ -208,10 +253,13 @@ impl Config {
         check(!agents.is_empty(), "agents: give at least one agent kind")?;
         let mut inner = self.inner.clone();
         inner.agents = agents;
-        Ok(Config { inner })
+        Ok(Config {
+            inner,
+            options: self.options,
+        })
     }
 
     fn __repr__(&self) -> String {
-        format!("{:?}", self.inner)
+        format!("{:?} {:?}", self.inner, self.options)
     }
 }

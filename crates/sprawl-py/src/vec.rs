@@ -137,7 +137,7 @@ impl VecWorld {
             ));
         }
         let sims = (0..num_envs)
-            .map(|_| Sim::new(config.inner.clone()))
+            .map(|_| Sim::with_options(config.inner.clone(), config.options))
             .collect::<Result<Vec<_>, _>>()
             .map_err(sim_err)?;
         let threads = num_threads

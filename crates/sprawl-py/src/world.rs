@@ -87,7 +87,7 @@ impl World {
     /// Builds the simulator for `config` (no world is loaded until `reset`).
     #[new]
     fn new(config: &Config) -> PyResult<Self> {
-        let sim = Sim::new(config.inner.clone()).map_err(sim_err)?;
+        let sim = Sim::with_options(config.inner.clone(), config.options).map_err(sim_err)?;
         let n = sim.num_agents();
         let (depth, semantic) = sim.camera_shape();
         let dims = |s: Option<(u32, u32)>| s.map(|(h, w)| (h as usize, w as usize));

@@ -23,14 +23,12 @@ def test_import_registers_the_three_envs():
     assert set(sprawl.ENV_IDS) == set(ENV_IDS)
 
 
-#: Checker warnings that are by design: the vector observation is unbounded
-#: (speeds, distances), and actions keep the simulator's own bounds (a car's
-#: throttle and brake are 0..1), which SB3 would rather see as [-1, 1]; wrap
+#: Checker warnings that are by design: actions keep the simulator's own
+#: bounds (a car's throttle and brake are 0..1), which SB3 would rather see as [-1, 1]; wrap
 #: with gymnasium.wrappers.RescaleAction for that (examples/train_ppo.py does).
 #: Camera images are (height, width) arrays, float32 metres for depth, which
 #: SB3 calls unconventional (it wants uint8 (H, W, C) images or 1-D vectors).
 EXPECTED_WARNINGS = (
-    "infinity",
     "symmetric and normalized Box action space",
     "has an unconventional shape",
 )
@@ -209,3 +207,38 @@ def test_missing_files_are_clear_errors(tmp_path):
         with pytest.raises(ValueError, match="nope"):
             env = SprawlEnv(**kwargs)
             env.reset(seed=0)
+
+
+@pytest.mark.parametrize("kind", ["car", "pedestrian", "drone"])
+def test_route_length_sets_the_goal_distance(kind):
+    env = SprawlEnv(kind, route_length=80.0, **SMALL)
+    _, info = env.reset(seed=3)
+    assert env.config.route_length == 80.0
+    assert abs(env._world.state(0)["route_length"] - 80.0) < 0.5
+
+
+@pytest.mark.parametrize("bad", [0.0, 19.0, 6000.0, float("nan"), float("inf"), -1.0])
+def test_route_length_out_of_range_is_refused(bad):
+    with pytest.raises(ValueError, match="route_length"):
+        SprawlEnv(route_length=bad, **SMALL)
+
+
+def test_route_length_must_be_a_number():
+    with pytest.raises(TypeError):
+        SprawlEnv(route_length="far", **SMALL)
+
+
+@pytest.mark.parametrize("kind", ["car", "pedestrian", "drone"])
+def test_vector_observation_bounds_are_finite_and_respected(kind):
+    env = SprawlEnv(kind, **{**SMALL, "episode_steps": 120})
+    box = env.observation_space
+    assert np.isfinite(box.low).all() and np.isfinite(box.high).all()
+    assert (box.low < box.high).all()
+    rng = np.random.default_rng(1)
+    obs, _ = env.reset(seed=5)
+    for _ in range(400):
+        assert box.contains(obs), obs[(obs < box.low) | (obs > box.high)]
+        a = rng.uniform(env.action_space.low, env.action_space.high).astype(np.float32)
+        obs, _, term, trunc, _ = env.step(a)
+        if term or trunc:
+            obs, _ = env.reset()

@@ -28,6 +28,8 @@ WORLD_DEFAULTS: dict[str, Any] = {
     "episode_steps": 1000,  # the simulator's own step limit (truncation)
     "dt": 0.1,  # seconds per step
     "stream_radius": None,  # metres; default: max(80, sensor ranges)
+    "route_length": None,  # metres to the goal, 20..5000; default: car 300, pedestrian 150, drone 250
+    "dynamic_props": True,  # agents push benches and props; False keeps them fixed
 }
 
 
@@ -66,7 +68,7 @@ def make_config(agents: Sequence[str], kwargs: dict[str, Any]) -> _core.Config:
 
 
 def agent_spaces(
-    obs_len: int,
+    obs_bounds: tuple[np.ndarray, np.ndarray],
     camera_shape: tuple[tuple[int, int] | None, tuple[int, int] | None],
     depth_range: float | None,
     bounds: tuple[np.ndarray, np.ndarray],
@@ -76,8 +78,12 @@ def agent_spaces(
     The observation is a ``Box`` vector (ego state, route features, lidar), or a
     ``Dict`` with ``"vector"`` plus ``"depth"`` (float32 metres, ``(h, w)``) and
     ``"semantic"`` (uint8 class ids, ``(h, w)``) when cameras are configured.
+    The vector's bounds (``obs_bounds``, from ``Config.vector_obs_bounds``) are
+    the simulator's own: ego values within [-10, 10], route values within
+    [-4, 10], lidar within [0, 1].
     """
-    vector = spaces.Box(-np.inf, np.inf, (obs_len,), np.float32)
+    low, high = obs_bounds
+    vector = spaces.Box(np.asarray(low, np.float32), np.asarray(high, np.float32), dtype=np.float32)
     depth, semantic = camera_shape
     obs_space: spaces.Space
     if depth is None and semantic is None:

@@ -34,11 +34,16 @@ class SprawlEnv(gym.Env):
       ``camera_fov``, ``camera_range``, or the same keys in ``sensors={...}``.
     * episode: ``episode_steps`` (or ``max_episode_steps`` when constructed
       directly; through ``gymnasium.make`` that name is Gymnasium's own
-      ``TimeLimit``), ``dt``.
+      ``TimeLimit``), ``dt``, ``route_length`` (metres to the goal along the
+      route, 20..5000; default car 300, pedestrian 150, drone 250).
+    * props: ``dynamic_props`` (default ``True``: agents push benches and
+      props out of their way; ``False`` keeps them fixed, like buildings).
     * rendering: ``render_mode="rgb_array"`` gives a top-down ``(render_size,
       render_size, 3)`` uint8 picture covering ``render_metres`` around the agent.
 
-    Observation: a float32 ``Box`` (ego state, route features, lidar), or a
+    Observation: a float32 ``Box`` (ego state, route features, lidar; finite
+    bounds that every value respects: ego within [-10, 10], route within
+    [-4, 10], lidar within [0, 1]), or a
     ``Dict`` with ``"vector"``, ``"depth"`` and/or ``"semantic"`` when cameras are
     on. Action: a float32 ``Box`` with the simulator's bounds for the kind. A
     NaN, infinite, wrongly shaped or non-numeric action raises ``ValueError``
@@ -69,7 +74,7 @@ class SprawlEnv(gym.Env):
         self._world = _core.World(self.config)
         self.metadata = {**self.metadata, "render_fps": round(1.0 / self.config.dt)}
         self.observation_space, self.action_space = agent_spaces(
-            self._world.vector_obs_len(0),
+            self.config.vector_obs_bounds(),
             self._world.camera_shape(),
             self.config.depth_range,
             self._world.action_bounds(0),

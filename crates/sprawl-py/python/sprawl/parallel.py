@@ -63,7 +63,7 @@ class SprawlParallelEnv(ParallelEnv):
         self._idle = []
         for i, name in enumerate(names):
             obs_space, act_space = agent_spaces(
-                self._world.vector_obs_len(i),
+                self.config.vector_obs_bounds(),
                 self._world.camera_shape(),
                 self.config.depth_range,
                 self._world.action_bounds(i),

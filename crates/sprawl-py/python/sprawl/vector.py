@@ -70,7 +70,7 @@ class SprawlVectorEnv(VectorEnv):
         self.num_envs = self._vec.num_envs
         self.metadata = {**self.metadata, "render_fps": round(1.0 / self.config.dt)}
         self.single_observation_space, self.single_action_space = agent_spaces(
-            self._vec.obs_len,
+            self.config.vector_obs_bounds(),
             self._vec.camera_shape(),
             self.config.depth_range,
             self._vec.action_bounds(),
