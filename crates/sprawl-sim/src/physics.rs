@@ -90,6 +90,146 @@ enum Fast {
     Hull(Box<[[f32; 4]]>),
     /// An axis-aligned heightfield, marched cell by cell.
     Terrain(Box<Terrain>),
+    /// A triangle mesh (roads, sidewalks, bridges) in a grid of plan cells.
+    Mesh(Box<Mesh>),
+}
+
+/// A triangle mesh in world space, its triangles listed in the square grid
+/// of plan cells their bounds touch, so that a ray tests only the triangles
+/// of the cells it crosses, nearest cell first. Building it is a pass over
+/// the triangles (parry's trimesh builds a tree, several times slower).
+#[derive(Clone)]
+struct Mesh {
+    tris: Box<[[Vec3; 3]]>,
+    /// World `(x, z)` of the grid's corner (metres).
+    x0: f32,
+    z0: f32,
+    /// Cell size (metres) and cells per side.
+    cell: f32,
+    n: usize,
+    /// Triangles of cell `r * n + c`: `items[start[i]..start[i + 1]]`.
+    start: Box<[u32]>,
+    items: Box<[u32]>,
+    /// Lowest and highest point of the triangles listed in each cell, so
+    /// that rays passing above or below a cell skip it.
+    span_y: Box<[(f32, f32)]>,
+}
+
+/// Cell size of a mesh's grid (metres), grown for very large meshes.
+const MESH_CELL: f32 = 4.0;
+/// Most cells per side of a mesh's grid.
+const MESH_CELLS: usize = 128;
+
+impl Mesh {
+    fn new(tris: Vec<[Vec3; 3]>) -> Option<Self> {
+        let (mut lo, mut hi) = (Vec3::splat(f32::MAX), Vec3::splat(f32::MIN));
+        for t in &tris {
+            for p in t {
+                lo = lo.min(*p);
+                hi = hi.max(*p);
+            }
+        }
+        if tris.is_empty() || !(lo.is_finite() && hi.is_finite()) {
+            return None;
+        }
+        let extent = (hi.x - lo.x).max(hi.z - lo.z).max(1e-3);
+        let cell = MESH_CELL.max(extent / MESH_CELLS as f32);
+        let n = ((extent / cell).ceil() as usize).clamp(1, MESH_CELLS);
+        let cell_of =
+            |v: f32, o: f32| (((v - o) / cell).floor() as i64).clamp(0, n as i64 - 1) as usize;
+        // Cells each triangle's bounds touch, and its height range.
+        let spans: Vec<([usize; 4], f32, f32)> = tris
+            .iter()
+            .map(|t| {
+                let (a, b) = (t[0].min(t[1]).min(t[2]), t[0].max(t[1]).max(t[2]));
+                (
+                    [
+                        cell_of(a.x, lo.x),
+                        cell_of(b.x, lo.x),
+                        cell_of(a.z, lo.z),
+                        cell_of(b.z, lo.z),
+                    ],
+                    a.y,
+                    b.y,
+                )
+            })
+            .collect();
+        let mut count = vec![0u32; n * n + 1];
+        let mut span_y = vec![(f32::MAX, f32::MIN); n * n];
+        for ([c0, c1, r0, r1], y0, y1) in &spans {
+            for r in *r0..=*r1 {
+                for c in *c0..=*c1 {
+                    count[r * n + c + 1] += 1;
+                    let s = &mut span_y[r * n + c];
+                    *s = (s.0.min(*y0), s.1.max(*y1));
+                }
+            }
+        }
+        for i in 0..n * n {
+            count[i + 1] += count[i];
+        }
+        let mut fill = count.clone();
+        let mut items = vec![0u32; count[n * n] as usize];
+        for (k, ([c0, c1, r0, r1], _, _)) in spans.iter().enumerate() {
+            for r in *r0..=*r1 {
+                for c in *c0..=*c1 {
+                    items[fill[r * n + c] as usize] = k as u32;
+                    fill[r * n + c] += 1;
+                }
+            }
+        }
+        Some(Self {
+            tris: tris.into_boxed_slice(),
+            x0: lo.x,
+            z0: lo.z,
+            cell,
+            n,
+            start: count.into_boxed_slice(),
+            items: items.into_boxed_slice(),
+            span_y: span_y.into_boxed_slice(),
+        })
+    }
+
+    /// Nearest hit of a ray (unit `d`) within `max`, either side of a triangle.
+    fn ray(&self, o: Vec3, d: Vec3, max: f32) -> Option<f32> {
+        let size = self.cell * self.n as f32;
+        let p = (o.x - self.x0, o.z - self.z0);
+        let (mut t0, mut t1) = (0.0f32, max);
+        for (pos, dir) in [(p.0, d.x), (p.1, d.z)] {
+            if dir.abs() < 1e-12 {
+                if pos < 0.0 || pos > size {
+                    return None;
+                }
+            } else {
+                let (a, b) = ((0.0 - pos) / dir, (size - pos) / dir);
+                t0 = t0.max(a.min(b));
+                t1 = t1.min(a.max(b));
+            }
+        }
+        if t0 > t1 {
+            return None;
+        }
+        march(p, (d.x, d.z), t0, t1, self.cell, self.n, |c, r, ta, tb| {
+            let i = r * self.n + c;
+            let (y0, y1) = self.span_y[i];
+            let (ya, yb) = (o.y + d.y * ta, o.y + d.y * tb.min(max));
+            if ya.min(yb) > y1 + 1e-3 || ya.max(yb) < y0 - 1e-3 {
+                return None;
+            }
+            let mut best: Option<f32> = None;
+            for &k in &self.items[self.start[i] as usize..self.start[i + 1] as usize] {
+                let [a, b, cc] = self.tris[k as usize];
+                if let Some(t) = ray_triangle(o, d, a, b, cc)
+                    && t <= max
+                    && best.is_none_or(|x| t < x)
+                {
+                    best = Some(t);
+                }
+            }
+            // A hit beyond this cell is found again, in order, in its own cell.
+            best.filter(|t| *t <= tb + 1e-4)
+        })
+    }
 }
 
 /// Cells of a heightfield per coarse block.
@@ -304,6 +444,8 @@ pub(crate) struct Statics {
     class: Vec<u8>,
     bounds: Vec<(Vec3, Vec3)>,
     trees: Vec<u8>,
+    /// Index of each leaf's object in its chunk.
+    object: Vec<u32>,
     /// Bumped by every change, so that callers can cache query results.
     version: u64,
 }
@@ -314,6 +456,8 @@ const IN_GROUND: u8 = 1;
 const IN_SOLID: u8 = 2;
 /// A leaf is in the `dynamic` tree.
 const IN_DYNAMIC: u8 = 4;
+/// A mesh whose collider is a box placeholder (see [`Statics::add_chunk`]).
+const LAZY_MESH: u8 = 8;
 
 impl Default for Statics {
     fn default() -> Self {
@@ -330,6 +474,7 @@ impl Default for Statics {
             class: Vec::new(),
             bounds: Vec::new(),
             trees: Vec::new(),
+            object: Vec::new(),
             version: 0,
         }
     }
@@ -411,6 +556,22 @@ fn fast_of(c: &Collider, o: Option<&Object>) -> Fast {
             )));
         }
     }
+    if let Some(o) = o
+        && let PhysicsShape::TriMesh { vertices, indices } = &o.shape
+    {
+        let t = o.transform;
+        let world: Vec<Vec3> = vertices
+            .iter()
+            .map(|v| t.translation + t.rotation * (Vec3::from(*v) * t.scale))
+            .collect();
+        let tris = indices
+            .iter()
+            .map(|[a, b, c]| [world[*a as usize], world[*b as usize], world[*c as usize]])
+            .collect();
+        if let Some(m) = Mesh::new(tris) {
+            return Fast::Mesh(Box::new(m));
+        }
+    }
     let pos = c.position();
     let rot = Quat::from_xyzw(
         pos.rotation.x,
@@ -452,15 +613,22 @@ impl Statics {
     /// ([`crate::props::movable`]) also go to `movable` as (object index,
     /// handle), into the dynamic tree, and light ones leave the solid tree
     /// (vehicles push them instead of crashing).
+    ///
+    /// With `lazy_meshes`, triangle meshes (roads, sidewalks, bridges: all
+    /// ground) get box placeholders for shape queries (see [`collider_of`]);
+    /// only a world without agents that run shape queries against the
+    /// ground (pedestrians, drones) may ask for that.
     pub fn add_chunk(
         &mut self,
         chunk: &Chunk,
         dynamic_props: bool,
+        lazy_meshes: bool,
         out: &mut Vec<ColliderHandle>,
         movable: &mut Vec<(usize, ColliderHandle)>,
     ) {
         for (i, o) in chunk.objects.iter().enumerate() {
-            if let Some(c) = collider_of(o) {
+            let lazy = lazy_meshes && matches!(o.shape, PhysicsShape::TriMesh { .. });
+            if let Some(c) = collider_of(o, lazy) {
                 let mass = if dynamic_props {
                     crate::props::movable(o)
                 } else {
@@ -477,7 +645,11 @@ impl Statics {
                         trees &= !IN_SOLID;
                     }
                 }
+                if lazy {
+                    trees |= LAZY_MESH;
+                }
                 let h = self.insert(c, Some(o), o.class, trees);
+                self.object[h.into_raw_parts().0 as usize] = i as u32;
                 if mass.is_some() {
                     movable.push((i, h));
                 }
@@ -504,6 +676,7 @@ impl Statics {
             self.class.resize(k + 1, 0);
             self.bounds.resize(k + 1, (Vec3::ZERO, Vec3::ZERO));
             self.trees.resize(k + 1, 0);
+            self.object.resize(k + 1, 0);
         }
         self.bounds[k] = (gv(aabb.mins), gv(aabb.maxs));
         self.fast[k] = fast_of(&self.colliders[h], o);
@@ -559,6 +732,13 @@ impl Statics {
     pub fn is_light_prop(&self, h: ColliderHandle) -> bool {
         let t = self.trees[h.into_raw_parts().0 as usize];
         t & IN_DYNAMIC != 0 && t & IN_SOLID == 0
+    }
+
+    /// Whether a collider is a box placeholder for a triangle mesh, and the
+    /// index of its object in its chunk (to build the real one from).
+    pub fn lazy_mesh(&self, h: ColliderHandle) -> Option<usize> {
+        let k = h.into_raw_parts().0 as usize;
+        (self.trees.get(k).is_some_and(|t| t & LAZY_MESH != 0)).then(|| self.object[k] as usize)
     }
 
     /// The collider behind a handle.
@@ -669,6 +849,7 @@ impl Statics {
             Fast::Box { inv, centre, half } => ray_box(*inv, *centre, *half, origin, dir, max),
             Fast::Hull(planes) => ray_hull(planes, origin, dir, max),
             Fast::Terrain(t) => t.ray(origin, dir, max),
+            Fast::Mesh(m) => m.ray(origin, dir, max),
             Fast::Shape => {
                 let (c, _) = self.colliders.get_unknown_gen(leaf)?;
                 let ray = Ray::new(rv(origin), rv(dir));
@@ -680,7 +861,10 @@ impl Statics {
     /// Whether a leaf's ray test costs more than a box's (terrain, meshes).
     #[inline]
     pub fn leaf_is_costly(&self, leaf: u32) -> bool {
-        matches!(self.fast[leaf as usize], Fast::Terrain(_) | Fast::Shape)
+        matches!(
+            self.fast[leaf as usize],
+            Fast::Terrain(_) | Fast::Mesh(_) | Fast::Shape
+        )
     }
 
     /// Class id of a leaf.
@@ -720,7 +904,12 @@ impl Statics {
 
 /// The collider of an object's physics shape (in world space), or `None` for
 /// objects without one or with a malformed shape.
-fn collider_of(o: &Object) -> Option<Collider> {
+///
+/// With `lazy_mesh`, a triangle mesh gets a box over its bounds instead of a
+/// parry trimesh (whose tree costs more to build than the rest of a chunk's
+/// colliders together): rays use the mesh itself (`Fast::Mesh`); only shape
+/// queries (character controllers, drones, prop physics) need the real one.
+pub(crate) fn collider_of(o: &Object, lazy_mesh: bool) -> Option<Collider> {
     let t = o.transform;
     if !t.is_finite() {
         return None;
@@ -753,6 +942,24 @@ fn collider_of(o: &Object) -> Option<Collider> {
             let n = vertices.len() as u32;
             if indices.iter().flatten().any(|i| *i >= n) {
                 return None;
+            }
+            if lazy_mesh {
+                let (mut lo, mut hi) = (Vec3::splat(f32::MAX), Vec3::splat(f32::MIN));
+                for v in vertices {
+                    let w = t.translation + t.rotation * (Vec3::from(*v) * t.scale);
+                    lo = lo.min(w);
+                    hi = hi.max(w);
+                }
+                if !(lo.is_finite() && hi.is_finite()) {
+                    return None;
+                }
+                let he = ((hi - lo) * 0.5).max(Vec3::splat(0.005));
+                return Some(
+                    ColliderBuilder::cuboid(he.x, he.y, he.z)
+                        .position(pose((lo + hi) * 0.5, Quat::IDENTITY))
+                        .user_data(user)
+                        .build(),
+                );
             }
             let verts = vertices
                 .iter()
@@ -810,15 +1017,18 @@ mod tests {
             .filter(|c| c.objects.iter().any(|o| o.class == SemanticClass::Building))
             .take(4)
             .collect();
-        let (mut hits, mut kinds) = (0, [0usize; 3]);
+        let (mut hits, mut kinds) = (0, [0usize; 4]);
         for o in chunks.iter().flat_map(|c| &c.objects) {
-            let Some(c) = collider_of(o) else { continue };
+            let Some(c) = collider_of(o, false) else {
+                continue;
+            };
             let fast = fast_of(&c, Some(o));
 
             let k = match fast {
                 Fast::Box { .. } => 0,
                 Fast::Hull(_) => 1,
                 Fast::Terrain(_) => 2,
+                Fast::Mesh(_) => 3,
                 Fast::Shape => continue,
             };
             kinds[k] += 1;
@@ -839,6 +1049,7 @@ mod tests {
                     }
                     Fast::Hull(p) => ray_hull(p, origin, dir, 100.0),
                     Fast::Terrain(t) => t.ray(origin, dir, 100.0),
+                    Fast::Mesh(m) => m.ray(origin, dir, 100.0),
                     Fast::Shape => unreachable!(),
                 };
                 match (want, got) {

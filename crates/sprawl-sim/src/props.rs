@@ -532,7 +532,7 @@ impl Props {
         let at = gv(self.props[k].pose.translation);
         for (chunk, hs) in live.iter().zip(handles) {
             if chunk.coord == self.props[k].chunk || chunk_distance(chunk, at) <= NEIGHBOUR_M {
-                self.activate(chunk.coord, hs, statics);
+                self.activate(chunk, hs, statics);
             }
         }
         if self.props[k].body.is_none() {
@@ -543,7 +543,8 @@ impl Props {
 
     /// Puts a live chunk's colliders into the physics world, fixed (its
     /// props too, until something touches them).
-    fn activate(&mut self, coord: ChunkCoord, handles: &[ColliderHandle], statics: &Statics) {
+    fn activate(&mut self, chunk: &Chunk, handles: &[ColliderHandle], statics: &Statics) {
+        let coord = chunk.coord;
         if self.active.iter().any(|(c, _)| *c == coord) {
             return;
         }
@@ -553,8 +554,16 @@ impl Props {
             if self.by_leaf.contains_key(&h.into_raw_parts().0) {
                 continue;
             }
-            if let Some(c) = statics.collider(*h) {
-                fixed.push(w.colliders.insert(c.clone()));
+            // A mesh with a box placeholder gets its real shape here.
+            let c = match statics.lazy_mesh(*h) {
+                Some(i) => chunk
+                    .objects
+                    .get(i)
+                    .and_then(|o| crate::physics::collider_of(o, false)),
+                None => statics.collider(*h).cloned(),
+            };
+            if let Some(c) = c {
+                fixed.push(w.colliders.insert(c));
             }
         }
         self.active.push((coord, fixed));
@@ -750,7 +759,7 @@ impl Props {
             let at = self.props[k].centre(statics);
             for (chunk, hs) in live.iter().zip(handles) {
                 if chunk_distance(chunk, at) <= NEIGHBOUR_M {
-                    self.activate(chunk.coord, hs, statics);
+                    self.activate(chunk, hs, statics);
                 }
             }
         }

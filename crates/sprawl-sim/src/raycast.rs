@@ -348,7 +348,7 @@ mod tests {
         for z in -1..=0 {
             for x in -1..=0 {
                 let chunk = sprawl_gen::generate_chunk(&spec, ChunkCoord::new(x, z));
-                statics.add_chunk(&chunk, false, &mut handles, &mut Vec::new());
+                statics.add_chunk(&chunk, false, true, &mut handles, &mut Vec::new());
             }
         }
         let mut caster = Caster::default();

@@ -77,6 +77,8 @@ pub struct Sim {
     props: Props,
     movable: Vec<(usize, ColliderHandle)>,
     pushers: Vec<Pusher>,
+    /// No agent runs shape queries against the ground: meshes need no parry trimesh.
+    lazy_meshes: bool,
     /// The spec before seeding (generated worlds), else `None` (world file).
     base: Option<WorldSpec>,
     chunk_size: f32,
@@ -250,7 +252,7 @@ impl Sim {
             (Some(d), Some(m)) if d == m => None, // rendered together with depth
             (_, m) => m.map(Camera::new),
         };
-        let agents = regs
+        let agents: Vec<Agent> = regs
             .into_iter()
             .map(|reg| Agent {
                 reg,
@@ -268,7 +270,11 @@ impl Sim {
                 body: Body::default(),
             })
             .collect();
+        let lazy_meshes = agents
+            .iter()
+            .all(|a: &Agent| !a.model.queries_ground_shapes());
         Ok(Sim {
+            lazy_meshes,
             config,
             options,
             props: Props::default(),
@@ -1005,6 +1011,7 @@ impl Sim {
                 self.statics.add_chunk(
                     &chunk,
                     self.options.dynamic_props,
+                    self.lazy_meshes,
                     &mut handles,
                     &mut self.movable,
                 );

@@ -199,6 +199,11 @@ impl AgentModel for Car {
         1500.0
     }
 
+    fn queries_ground_shapes(&self) -> bool {
+        // Ground by rays at the axles; its box casts only against solids.
+        false
+    }
+
     fn halt(&mut self) {
         self.v = 0.0;
         self.velocity = Vec3::ZERO;

@@ -79,6 +79,11 @@ pub(crate) trait AgentModel: Send {
     fn is_vehicle(&self) -> bool;
     /// Mass (kilograms), for shoving props it runs into.
     fn mass(&self) -> f32;
+    /// Whether the model runs shape queries (not just rays) against ground
+    /// surfaces: then road meshes need their full collision shapes.
+    fn queries_ground_shapes(&self) -> bool {
+        true
+    }
     /// Stops the body after a crash with something that moves.
     fn halt(&mut self);
 }
