@@ -13,7 +13,7 @@ mod error;
 pub mod export;
 pub mod world_file;
 
-pub use backend_cache::{CacheSummary, CachedResult, CallRecord};
+pub use backend_cache::{BackendChunkSummary, CacheSummary, CachedResult, CallRecord};
 pub use error::StoreError;
 pub use world_file::{
     APPLICATION_ID, EditCounts, JournalEntry, LoadedChunk, SCHEMA_VERSION, WorldFile, WorldInfo,

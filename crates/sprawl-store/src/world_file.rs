@@ -83,11 +83,11 @@ mod meta_key {
 /// The spec hash in chunk-cache keys is the generator's own (it goes into provenance too).
 pub use sprawl_gen::spec_hash;
 
-fn hex(v: u64) -> String {
+pub(crate) fn hex(v: u64) -> String {
     format!("{v:016x}")
 }
 
-fn now_ms() -> i64 {
+pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
@@ -696,12 +696,25 @@ impl WorldFile {
         })
     }
 
-    /// The cached generated base of `coord`, if the cache holds one whose key
-    /// matches this build's generator name and version and the world's spec
-    /// hash, that decodes, and whose content hash matches the one stored with
-    /// it. Anything else is a miss (`None`); the stale entry stays until
-    /// overwritten or [`prune_cache`](Self::prune_cache).
+    /// The stored base of `coord`, before edits: a generation backend's
+    /// answer for the chunk if the file holds a valid one
+    /// ([`backend_chunk`](Self::backend_chunk)), else the cached generated
+    /// base if the cache holds one whose key matches this build's generator
+    /// name and version and the world's spec hash, that decodes, and whose
+    /// content hash matches the one stored with it. Anything else is a miss
+    /// (`None`); the stale entry stays until overwritten or
+    /// [`prune_cache`](Self::prune_cache). Every loader goes through here,
+    /// so a backend's answer, once stored, is what every reader sees.
     pub fn cached_chunk(&self, coord: ChunkCoord) -> Result<Option<Chunk>, StoreError> {
+        if let Some(answer) = self.backend_chunk(coord)? {
+            return Ok(Some(answer));
+        }
+        self.generated_cached_chunk(coord)
+    }
+
+    /// The cached generated base of `coord` only (see
+    /// [`cached_chunk`](Self::cached_chunk)), ignoring any backend answer.
+    pub fn generated_cached_chunk(&self, coord: ChunkCoord) -> Result<Option<Chunk>, StoreError> {
         let row: Option<(String, String, String, String, Vec<u8>)> = self
             .conn
             .prepare_cached(
