@@ -18,6 +18,9 @@
 //!   honouring `Retry-After`, circuit breakers, concurrency limits, the
 //!   budget, de-duplication, the cache ([`store`]: in the world file, so a
 //!   reload never asks again), provenance and [`metrics`];
+//! - [`detail`]: chunk detail (a region's answer, props' meshes) asked in
+//!   the background and stored in the world file, where every loader then
+//!   finds it;
 //! - [`server`]: the orchestrator over HTTP (`sprawl serve-gen`).
 //!
 //! ```
@@ -36,6 +39,7 @@
 pub mod backend;
 mod breaker;
 pub mod config;
+pub mod detail;
 pub mod draft;
 pub mod error;
 pub mod glb;
@@ -53,6 +57,7 @@ pub mod task;
 pub use backend::Backend;
 pub use breaker::BreakerState;
 pub use config::Config;
+pub use detail::{ChunkDetailer, DetailError, DetailEvent, DetailStats};
 pub use error::{BackendError, ConfigError, ServeError};
 pub use orchestrator::{BackendStatus, Orchestrator, Pending, RouteError};
 pub use retry::RetryPolicy;

@@ -376,6 +376,11 @@ impl Orchestrator {
             .collect()
     }
 
+    /// The runtime its background work runs on.
+    pub fn handle(&self) -> &tokio::runtime::Handle {
+        &self.inner.handle
+    }
+
     /// Names of the backends on `task`'s route (procedural left out).
     pub fn route(&self, task: TaskKind) -> Vec<String> {
         self.inner
