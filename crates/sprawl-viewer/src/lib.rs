@@ -27,6 +27,7 @@
 //! run(ViewerOptions::default()).unwrap();
 //! ```
 
+pub mod backends;
 pub mod camera;
 pub mod drive;
 pub mod edit;
@@ -70,6 +71,8 @@ pub struct ViewerOptions {
     pub panel: Option<bool>,
     /// Local solar time to start at (hours; default: the spec's).
     pub time_of_day: Option<f32>,
+    /// Generation backends configuration ([`backends::BackendsPlugin`]).
+    pub backends: Option<std::path::PathBuf>,
 }
 
 impl Default for ViewerOptions {
@@ -83,6 +86,7 @@ impl Default for ViewerOptions {
             stream: StreamConfig::default(),
             panel: None,
             time_of_day: None,
+            backends: None,
         }
     }
 }
@@ -263,6 +267,9 @@ pub fn build_app(options: ViewerOptions, world: ActiveWorld, probe: &AdapterProb
         script: options.script,
         adapter: probe.description.clone(),
         time_of_day: options.time_of_day,
+    });
+    app.add_plugins(backends::BackendsPlugin {
+        config: options.backends,
     });
     app
 }

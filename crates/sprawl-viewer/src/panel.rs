@@ -306,6 +306,7 @@ fn draw(
     log: Res<EditLog>,
     cams: Query<(&GlobalTransform, &FlyCamera), With<StreamAnchor>>,
     (sim, mut switch): (Res<SimView>, MessageWriter<SwitchMode>),
+    backends: Option<Res<crate::backends::ViewerBackends>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
     if !state.visible {
@@ -584,6 +585,8 @@ fn draw(
                         ui.label(egui::RichText::new(&maker.status).small());
                     }
                 });
+
+            crate::backends::panel_section(ui, backends.as_deref());
 
             egui::CollapsingHeader::new("Controls").show(ui, |ui| {
                 ui.label(
