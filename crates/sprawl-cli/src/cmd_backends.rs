@@ -1,5 +1,6 @@
 //! Generation backends on the command line: `sprawl new … --config`,
-//! `sprawl backends status` and the backend lines of `sprawl info`.
+//! `sprawl gen … --config` (chunk detail), `sprawl backends status` and the
+//! backend lines of `sprawl info`.
 
 use crate::BackendsStatusArgs;
 use crate::cmd_region::open;
@@ -7,14 +8,17 @@ use anyhow::{Context, Result};
 use serde_json::{Value, json};
 use sprawl_backends::metrics::{BackendStats, stats_from_records};
 use sprawl_backends::{
-    Config, MemoryStore, Orchestrator, Outcome, PromptInput, PromptTask, SketchInput, SketchTask,
-    Source, TaskKind,
+    ChunkDetailer, Config, DetailEvent, MemoryStore, Orchestrator, Outcome, PromptInput,
+    PromptTask, SketchInput, SketchTask, Source, TaskKind, WorldStore,
 };
 use sprawl_store::WorldFile;
-use sprawl_world::{Provenance, SketchLayout, WorldSpec};
+use sprawl_world::{ChunkCoord, Provenance, SketchLayout, WorldSpec};
+use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::mpsc::RecvTimeoutError;
+use std::time::{Duration, Instant};
 
 /// An orchestrator for one `sprawl new`: its runtime and an in-memory
 /// cache, saved into the world file once it exists.
@@ -24,22 +28,30 @@ pub struct Routing {
     store: Arc<MemoryStore>,
 }
 
-/// Reads a configuration and starts its backends (unavailable ones are
-/// reported as warnings; the run goes on without them).
-pub fn load(config: &Path) -> Result<Routing> {
-    let cfg = Config::load(config)?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .context("cannot start the async runtime")?;
-    let store = Arc::new(MemoryStore::default());
-    let orch = Orchestrator::new(&cfg, store.clone(), runtime.handle().clone());
+        .context("cannot start the async runtime")
+}
+
+fn warn_unavailable(orch: &Orchestrator) {
     for s in orch.statuses() {
         if let Some(why) = &s.unavailable {
             crate::load::warn(&format!("backend {}: {why}; it is skipped", s.name));
         }
     }
+}
+
+/// Reads a configuration and starts its backends (unavailable ones are
+/// reported as warnings; the run goes on without them).
+pub fn load(config: &Path) -> Result<Routing> {
+    let cfg = Config::load(config)?;
+    let runtime = runtime()?;
+    let store = Arc::new(MemoryStore::default());
+    let orch = Orchestrator::new(&cfg, store.clone(), runtime.handle().clone());
+    warn_unavailable(&orch);
     Ok(Routing {
         runtime,
         orch,
@@ -132,6 +144,148 @@ impl Routing {
     }
 }
 
+/// What `sprawl gen --config` did with the backends.
+#[derive(Debug, Default)]
+pub struct DetailSummary {
+    /// Chunks whose backend detail is in the file.
+    pub detailed: usize,
+    /// Chunks that stayed procedural.
+    pub procedural: usize,
+    /// Chunks that failed.
+    pub errors: usize,
+    /// Chunks not settled before the deadline.
+    pub unsettled: usize,
+}
+
+/// `sprawl gen … --config`: asks the configured backends for the detail of
+/// every chunk of `coords` (their region and their props' meshes), stores
+/// the answers in the world file as they arrive, and waits for them at most
+/// `wait`. Chunks whose backends fail keep their procedural base.
+pub fn detail_chunks(
+    path: &Path,
+    config: &Path,
+    coords: &[ChunkCoord],
+    wait: Duration,
+    out: &mut impl Write,
+) -> Result<DetailSummary> {
+    let cfg = Config::load(config)?;
+    let runtime = runtime()?;
+    let store = Arc::new(WorldStore::new(WorldFile::open(path)?));
+    let orch = Orchestrator::new(&cfg, store, runtime.handle().clone());
+    warn_unavailable(&orch);
+    let (detailer, rx) = ChunkDetailer::new(orch.clone(), path)?;
+    let mut summary = DetailSummary::default();
+    if !detailer.active() {
+        writeln!(
+            out,
+            "{}: no backend is routed for regions or objects; the chunks stay procedural",
+            config.display()
+        )?;
+        return Ok(summary);
+    }
+    let route = |t| {
+        let r = orch.route(t);
+        if r.is_empty() {
+            "procedural".to_owned()
+        } else {
+            r.join(", ")
+        }
+    };
+    writeln!(
+        out,
+        "Asking backends for the detail of {} chunks (region: {}; object: {}); the procedural chunks stand until they answer",
+        coords.len(),
+        route(TaskKind::Region),
+        route(TaskKind::Object)
+    )?;
+    let start = Instant::now();
+    let deadline = start + wait;
+    let mut failures: BTreeMap<(String, &'static str), (usize, String)> = BTreeMap::new();
+    let (mut next, mut open) = (0, 0usize);
+    loop {
+        while next < coords.len() && detailer.request(coords[next]) {
+            next += 1;
+            open += 1;
+        }
+        if next == coords.len() && open == 0 {
+            break;
+        }
+        let left = deadline.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(DetailEvent::Stored { .. }) => {}
+            Ok(DetailEvent::Settled {
+                detailed,
+                failures: f,
+                ..
+            }) => {
+                open -= 1;
+                if detailed {
+                    summary.detailed += 1;
+                } else {
+                    summary.procedural += 1;
+                }
+                for f in f {
+                    let e = failures
+                        .entry((f.backend, f.kind))
+                        .or_insert((0, f.message));
+                    e.0 += 1;
+                }
+            }
+            Ok(DetailEvent::Error { coord, message }) => {
+                open -= 1;
+                summary.errors += 1;
+                crate::load::warn(&format!("chunk {coord}: {message}"));
+            }
+            Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    summary.unsettled = coords.len() - summary.detailed - summary.procedural - summary.errors;
+    for ((backend, kind), (n, message)) in &failures {
+        writeln!(out, "  {backend}: {kind} ×{n}, e.g. {message}")?;
+    }
+    writeln!(
+        out,
+        "detail: {} chunks with backend detail stored in the world file, {} kept procedural, {} errors ({:.1} s)",
+        summary.detailed,
+        summary.procedural,
+        summary.errors,
+        start.elapsed().as_secs_f64()
+    )?;
+    if summary.unsettled > 0 {
+        writeln!(
+            out,
+            "detail: {} chunks not settled after {} s; they stay procedural until asked again",
+            summary.unsettled,
+            wait.as_secs_f64()
+        )?;
+    }
+    let stats = orch.backend_stats();
+    for s in orch.statuses() {
+        let b = stats
+            .iter()
+            .find(|b| b.backend == s.name)
+            .cloned()
+            .unwrap_or_else(|| BackendStats {
+                backend: s.name.clone(),
+                ..BackendStats::default()
+            });
+        writeln!(
+            out,
+            "  {}: {} calls, {} ok, {} failed, {} fallbacks, {} skipped, p50 {}, p99 {}, cost {:.4}",
+            b.backend,
+            b.calls,
+            b.ok,
+            b.failures,
+            b.fallbacks,
+            b.skipped,
+            ms(b.p50_ms),
+            ms(b.p99_ms),
+            b.cost
+        )?;
+    }
+    Ok(summary)
+}
+
 fn ms(v: Option<f64>) -> String {
     v.map_or_else(|| "-".into(), |v| format!("{v:.0} ms"))
 }
@@ -162,6 +316,13 @@ pub fn info_text(world: &WorldFile, out: &mut impl Write) -> Result<()> {
                 .unwrap_or_default()
         )?;
     }
+    for c in world.backend_chunk_summary()? {
+        writeln!(
+            out,
+            "backends:    {} chunk(s) detailed by {} (used by every load, offline)",
+            c.count, c.made_by
+        )?;
+    }
     writeln!(
         out,
         "backend use: {} attempts, spent {:.4} (see `sprawl backends status`)",
@@ -181,7 +342,13 @@ pub fn info_json(world: &WorldFile) -> Result<Value> {
         .into_iter()
         .map(|c| json!({"task": c.task, "generator": c.generator, "model": c.model, "count": c.count}))
         .collect();
+    let chunks: Vec<Value> = world
+        .backend_chunk_summary()?
+        .into_iter()
+        .map(|c| json!({"made_by": c.made_by, "count": c.count}))
+        .collect();
     Ok(json!({
+        "detailed_chunks": chunks,
         "cached_answers": cache,
         "spent": world.backend_spent()?,
         "stats": stats_from_records(&world.backend_calls()?).iter().map(stats_json).collect::<Vec<_>>(),

@@ -96,6 +96,16 @@ pub fn gen_cmd(args: GenArgs) -> Result<()> {
     } else {
         writeln!(out, "elapsed: {secs:.2} s, nothing to generate")?;
     }
+    if let Some(config) = &args.config {
+        drop(world);
+        crate::cmd_backends::detail_chunks(
+            &args.file,
+            config,
+            &coords,
+            std::time::Duration::from_secs_f64(args.wait),
+            &mut out,
+        )?;
+    }
     Ok(())
 }
 

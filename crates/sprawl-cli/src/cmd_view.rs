@@ -55,6 +55,12 @@ pub struct ViewArgs {
     /// Local solar time to start at, in hours (e.g. 21.5); default: the world's own.
     #[arg(long, value_name = "HOURS", value_parser = parse_hours)]
     time: Option<f32>,
+    /// Generation backends (TOML; see examples/backends.toml): chunks near
+    /// the camera are shown procedural at once and replaced by the
+    /// backends' detail (routes `region` and `object`) when it arrives; the
+    /// answers are stored in the world file for every later load.
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 /// What plain `sprawl` runs: the default city, interactive.
@@ -73,6 +79,7 @@ impl Default for ViewArgs {
             timeout: 300.0,
             panel: false,
             time: None,
+            config: None,
         }
     }
 }
@@ -126,6 +133,10 @@ fn parse_seconds(s: &str) -> Result<f32, String> {
 
 /// `sprawl view` (and plain `sprawl`).
 pub fn run(args: ViewArgs) -> Result<()> {
+    // A bad configuration is an error here, before any window opens.
+    if let Some(config) = &args.config {
+        sprawl_backends::Config::load(config)?;
+    }
     let world = match (args.prompt, args.sketch, args.file) {
         (Some(text), None, file) => WorldSource::Prompt {
             text,
@@ -173,6 +184,7 @@ pub fn run(args: ViewArgs) -> Result<()> {
         script,
         panel: args.panel.then_some(true),
         time_of_day: args.time,
+        backends: args.config,
         ..ViewerOptions::default()
     })?;
     Ok(())

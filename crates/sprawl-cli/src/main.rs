@@ -174,6 +174,28 @@ struct GenArgs {
     file: PathBuf,
     #[command(flatten)]
     region: RegionArgs,
+    /// Backends configuration (TOML; see examples/backends.toml): also ask
+    /// the backends routed for `region` and `object` for each chunk's
+    /// detail and its props' meshes, and store their answers in the world
+    /// file (every later load uses them, offline).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// With --config: how long to wait for the backends (seconds); chunks
+    /// they have not answered by then stay procedural.
+    #[arg(long, value_name = "SECONDS", default_value = "300", requires = "config",
+          value_parser = parse_wait)]
+    wait: f64,
+}
+
+fn parse_wait(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if !v.is_finite() || !(0.0..=86_400.0).contains(&v) {
+        return Err(format!("`{s}` is out of range (0 to 86400 seconds)"));
+    }
+    Ok(v)
 }
 
 /// Arguments of `sprawl map`.
