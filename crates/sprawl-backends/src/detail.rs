@@ -403,6 +403,9 @@ fn ask_meshes(
     set: &mut JoinSet<Arrival>,
 ) -> bool {
     let mut got = false;
+    if inner.orch.route(TaskKind::Object).is_empty() {
+        return got;
+    }
     for (class, _) in MESH_CLASSES {
         if asked.contains(&class) {
             continue;
@@ -561,14 +564,21 @@ struct Begun {
 fn begin(inner: &Inner, coord: ChunkCoord) -> Result<Begun, String> {
     let spec = &inner.spec;
     let base = sprawl_gen::generate_chunk(spec, coord);
-    let region = inner
-        .orch
-        .request::<RegionTask>(RegionInput {
+    let region = if inner.orch.route(TaskKind::Region).is_empty() {
+        Ready::Nothing
+    } else {
+        let input = RegionInput {
             spec: (**spec).clone(),
             coord,
             brief: None,
-        })
-        .map_err(|e| e.to_string())?;
+        };
+        ready(
+            inner
+                .orch
+                .request::<RegionTask>(input)
+                .map_err(|e| e.to_string())?,
+        )
+    };
     let stored = inner
         .world
         .lock()
@@ -582,7 +592,7 @@ fn begin(inner: &Inner, coord: ChunkCoord) -> Result<Begun, String> {
             region: None,
             meshes: BTreeMap::new(),
         },
-        region: ready(region),
+        region,
         stored,
     })
 }

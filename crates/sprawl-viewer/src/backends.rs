@@ -342,7 +342,13 @@ fn ms(v: Option<f64>) -> String {
 pub fn panel_section(ui: &mut egui::Ui, backends: Option<&ViewerBackends>) {
     egui::CollapsingHeader::new("Backends")
         .default_open(false)
-        .show(ui, |ui| {
+        .show(ui, |ui| panel_body(ui, backends));
+}
+
+/// The contents of the "Backends" section.
+fn panel_body(ui: &mut egui::Ui, backends: Option<&ViewerBackends>) {
+    {
+        {
             let Some(b) = backends.filter(|b| b.config_path.is_some()) else {
                 ui.label("none configured: everything is procedural (sprawl view FILE --config backends.toml)");
                 return;
@@ -376,7 +382,15 @@ pub fn panel_section(ui: &mut egui::Ui, backends: Option<&ViewerBackends>) {
                 .striped(true)
                 .num_columns(7)
                 .show(ui, |ui| {
-                    for h in ["backend", "calls", "failed", "fallbacks", "p50", "p99", "cost"] {
+                    for h in [
+                        "backend",
+                        "calls",
+                        "failed",
+                        "fallbacks",
+                        "p50",
+                        "p99",
+                        "cost",
+                    ] {
                         ui.label(egui::RichText::new(h).small().strong());
                     }
                     ui.end_row();
@@ -424,7 +438,8 @@ pub fn panel_section(ui: &mut egui::Ui, backends: Option<&ViewerBackends>) {
             for line in &b.log {
                 ui.label(egui::RichText::new(line).small());
             }
-        });
+        }
+    }
 }
 
 #[cfg(test)]
@@ -536,6 +551,28 @@ mod tests {
 
     const HOME: ChunkCoord = ChunkCoord::new(0, 0);
 
+    /// The texts the panel's section draws (second frame: grids size themselves first).
+    fn panel_text(b: &ViewerBackends) -> Vec<String> {
+        fn walk(shape: &egui::epaint::Shape, out: &mut Vec<String>) {
+            match shape {
+                egui::epaint::Shape::Text(t) => out.push(t.galley.text().to_owned()),
+                egui::epaint::Shape::Vec(v) => v.iter().for_each(|s| walk(s, out)),
+                _ => {}
+            }
+        }
+        let ctx = egui::Context::default();
+        let mut out = Vec::new();
+        for _ in 0..2 {
+            out.clear();
+            let mut full = ctx.run_ui(egui::RawInput::default(), |ui| panel_body(ui, Some(b)));
+            full.textures_delta.clear();
+            for c in &full.shapes {
+                walk(&c.shape, &mut out);
+            }
+        }
+        out
+    }
+
     /// Runs frames until `done` (at most 120 s); returns the longest frame.
     fn run_until(app: &mut App, what: &str, mut done: impl FnMut(&mut App) -> bool) -> Duration {
         let deadline = Instant::now() + Duration::from_secs(120);
@@ -574,8 +611,8 @@ mod tests {
         let mut app = app(&path, Some(config_file(dir.path(), &url)));
 
         // The procedural chunk is on screen while the backend holds its answer.
-        run_until(&mut app, "procedural chunk on screen", |app| {
-            home(app).is_some()
+        let loading = run_until(&mut app, "procedural view settled", |app| {
+            home(app).is_some() && app.world().resource::<Streamer>().settled()
         });
         let (before, chunk) = home(&app).expect("home");
         let spec = app.world().resource::<ActiveWorld>().spec.clone();
@@ -601,7 +638,9 @@ mod tests {
                     .swapping
                     .contains(&HOME)
         });
-        eprintln!("longest frame while swapping (debug build, headless): {longest:?}");
+        eprintln!(
+            "longest frame (debug build, headless): {loading:?} while loading, {longest:?} while swapping"
+        );
         let (after, chunk) = home(&app).expect("home");
         assert!(after.iter().all(|e| !before.contains(e)), "new entities");
         for e in &before {
@@ -625,6 +664,20 @@ mod tests {
             .chunk;
         assert_eq!(detailed, stored, "what is shown is what is stored");
         assert!(app.world().resource::<ViewerBackends>().stats.swapped >= 1);
+        let text = panel_text(app.world().resource::<ViewerBackends>());
+        for want in [
+            "region: llm → procedural",
+            "backend",
+            "p99",
+            "spent 0.000 (no budget set)",
+            "swapped in ",
+            "by openai:llm",
+        ] {
+            assert!(
+                text.iter().any(|t| t.contains(want)),
+                "`{want}` in {text:?}"
+            );
+        }
         drop(app);
 
         // Reopened without backends (and the server unreachable): the stored answer shows.
