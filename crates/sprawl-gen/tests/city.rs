@@ -391,3 +391,22 @@ fn different_prompts_give_different_kinds_of_city() {
         "a sleepy village ({village_built} m² built) should be sparser than a dense downtown ({towers_built} m²)"
     );
 }
+
+/// `ChunkGenerator::road_graph` (for planning routes over chunks never
+/// loaded) is exactly the road graph a full generation makes.
+#[test]
+fn road_graph_alone_equals_the_generated_chunks_graph() {
+    let mut edges = 0;
+    for (name, spec) in specs() {
+        let generator = ChunkGenerator::new(&spec);
+        for z in -3..=3 {
+            for x in -3..=3 {
+                let c = ChunkCoord::new(x, z);
+                let full = generator.generate(c).roads;
+                assert_eq!(generator.road_graph(c), full, "{name} {c:?}");
+                edges += full.edges.len();
+            }
+        }
+    }
+    assert!(edges > 100, "only {edges} road edges compared");
+}

@@ -846,8 +846,8 @@ impl Sim {
         if let Some(l) = self.live.iter().find(|l| l.coord == c) {
             self.net.add(c, &l.roads);
         } else {
-            let chunk = self.loader.peek(c)?;
-            self.net.add(c, &chunk.roads);
+            let roads = self.loader.roads(c)?;
+            self.net.add(c, &roads);
         }
         Ok(())
     }

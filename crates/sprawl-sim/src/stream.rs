@@ -11,7 +11,7 @@
 use crate::SimError;
 use sprawl_gen::ChunkGenerator;
 use sprawl_store::WorldFile;
-use sprawl_world::{Chunk, ChunkCoord, WorldSpec};
+use sprawl_world::{Chunk, ChunkCoord, RoadGraph, WorldSpec};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -232,6 +232,20 @@ impl Loader {
             self.ready.insert(coord, chunk);
         }
         Ok(&self.ready[&coord])
+    }
+
+    /// The road graph of chunk `coord`: a kept chunk's, else (generated
+    /// worlds) the generator's road graph alone, which costs a fraction of
+    /// the chunk; a world file's chunk is loaded and kept.
+    pub fn roads(&mut self, coord: ChunkCoord) -> Result<RoadGraph, SimError> {
+        self.poll();
+        if let Some(c) = self.ready.get(&coord) {
+            return Ok(c.roads.clone());
+        }
+        match &self.source {
+            ChunkSource::Spec(spec) => Ok(ChunkGenerator::new(spec).road_graph(coord)),
+            ChunkSource::File(_) => Ok(self.peek(coord)?.roads.clone()),
+        }
     }
 
     fn make(&mut self, coord: ChunkCoord) -> Result<Chunk, SimError> {

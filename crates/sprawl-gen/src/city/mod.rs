@@ -22,8 +22,8 @@ use glam::{DVec2, Vec3};
 use network::Network;
 use sprawl_world::hash::StableHasher;
 use sprawl_world::{
-    Chunk, ChunkCoord, MeshData, Object, ObjectId, PhysicsShape, Provenance, Region, SemanticClass,
-    Transform, WorldSpec,
+    Chunk, ChunkCoord, MeshData, Object, ObjectId, PhysicsShape, Provenance, Region, RoadGraph,
+    SemanticClass, Transform, WorldSpec,
 };
 use std::collections::HashSet;
 
@@ -63,6 +63,31 @@ impl<'a> ChunkGenerator<'a> {
     /// Ground height (metres) at world `(x, z)`, as the generator sees it.
     pub fn ground_height(&self, x: f64, z: f64) -> f64 {
         self.fields.height(x, z)
+    }
+
+    /// The road graph of chunk `coord`: the same as `generate(coord).roads`,
+    /// at a fraction of the cost (no terrain, surfaces, buildings or props),
+    /// for callers that plan routes over chunks they may never load.
+    pub fn road_graph(&self, coord: ChunkCoord) -> RoadGraph {
+        let size = self.fields.spec.chunk_size;
+        let (ox, oz) = coord.origin(size);
+        let out = Builder {
+            coord,
+            origin: DVec2::new(ox, oz),
+            rect: [ox, oz, ox + f64::from(size), oz + f64::from(size)],
+            seed: self.fields.spec.seed,
+            objects: Vec::new(),
+            used: HashSet::new(),
+        };
+        let net = Network::new(&self.fields);
+        let area = Region::new(
+            ox as f32,
+            oz as f32,
+            (ox + f64::from(size)) as f32,
+            (oz + f64::from(size)) as f32,
+        );
+        let segs = net.segments_near(area, net.block() * 1.5);
+        streets::graph_only(&self.fields, &segs, &out)
     }
 
     /// Generates chunk `coord`.

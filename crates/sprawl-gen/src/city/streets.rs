@@ -25,6 +25,23 @@ struct Piece {
 
 /// Builds the road graph and street objects of the chunk.
 pub fn generate(fields: &Fields, segs: &[Seg], out: &mut Builder) -> RoadGraph {
+    let (pieces, touches) = pieces(segs, out);
+    for p in &pieces {
+        surfaces(fields, segs, &segs[p.seg], p, out);
+    }
+    graph(fields, segs, &pieces, &touches, out)
+}
+
+/// The road graph of the chunk alone, as [`generate`] makes it, without
+/// the street objects.
+pub fn graph_only(fields: &Fields, segs: &[Seg], out: &Builder) -> RoadGraph {
+    let (pieces, touches) = pieces(segs, out);
+    graph(fields, segs, &pieces, &touches, out)
+}
+
+/// The pieces of the segments inside the chunk, and the points where a
+/// segment only touches it.
+fn pieces(segs: &[Seg], out: &Builder) -> (Vec<Piece>, Vec<DVec2>) {
     let mut pieces = Vec::new();
     let mut touches = Vec::new();
     for (i, s) in segs.iter().enumerate() {
@@ -46,10 +63,7 @@ pub fn generate(fields: &Fields, segs: &[Seg], out: &mut Builder) -> RoadGraph {
             });
         }
     }
-    for p in &pieces {
-        surfaces(fields, segs, &segs[p.seg], p, out);
-    }
-    graph(fields, segs, &pieces, &touches, out)
+    (pieces, touches)
 }
 
 fn graph(
