@@ -361,11 +361,13 @@ pub fn status(args: BackendsStatusArgs) -> Result<()> {
     let calls = world.backend_calls()?;
     let stats = stats_from_records(&calls);
     let cache = world.backend_cache_summary()?;
+    let chunks = world.backend_chunk_summary()?;
     let spent = world.backend_spent()?;
     let config = args.config.as_deref().map(Config::load).transpose()?;
     let mut out = std::io::stdout().lock();
     if args.json {
         let mut v = json!({
+            "detailed_chunks": chunks.iter().map(|c| json!({"made_by": c.made_by, "count": c.count})).collect::<Vec<_>>(),
             "file": args.file.display().to_string(),
             "metrics_source": "persisted call log of the world file (every run)",
             "stats": stats.iter().map(stats_json).collect::<Vec<_>>(),
@@ -412,6 +414,13 @@ pub fn status(args: BackendsStatusArgs) -> Result<()> {
     match config.as_ref().and_then(|c| c.budget.max_cost) {
         Some(b) => writeln!(out, "  spent {spent:.4} of a budget of {b}")?,
         None => writeln!(out, "  spent {spent:.4}")?,
+    }
+    for c in &chunks {
+        writeln!(
+            out,
+            "  stored: {} chunk(s) detailed by {}",
+            c.count, c.made_by
+        )?;
     }
     for c in &cache {
         writeln!(

@@ -253,6 +253,11 @@ fn issue6_gen_with_a_config_stores_backend_detail_that_every_load_uses_offline()
         info.contains("1 chunk(s) detailed by mesh-jobs:meshes, openai:llm"),
         "{info}"
     );
+    let status = ok(d, &["backends", "status", "w.sprawl"]);
+    assert!(
+        status.contains("stored: 1 chunk(s) detailed by mesh-jobs:meshes, openai:llm"),
+        "{status}"
+    );
     let export = ok(
         d,
         &["export", "w.sprawl", "--region", REGION, "-o", "w.glb"],
