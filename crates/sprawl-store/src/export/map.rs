@@ -164,7 +164,8 @@ pub fn map_size(region: Region, metres_per_pixel: f32) -> Result<(u32, u32), Exp
 }
 
 /// Renders a top-down map of `region` at `metres_per_pixel`, coloured by class
-/// (see the [module docs](self) for the colours, order and shading).
+/// ([`class_colour`]), painted in a fixed class order, terrain hillshaded from
+/// the north-west.
 ///
 /// The image is [`map_size`] pixels; only objects (and heightfields) of the
 /// given chunks are drawn, so pass every chunk that overlaps the region.
