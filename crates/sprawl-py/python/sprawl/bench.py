@@ -9,10 +9,11 @@
 * ``reset(seed=new)`` to the end of the first step: median milliseconds;
 * memory per env: growth of the process's resident set over N live envs, ÷ N.
 
-The agent drives with a simple route follower (steer at the route point 10 m
-ahead, hold about 8 m/s) so that episodes are long, as in training; random
-actions crash within seconds and would time resets rather than steps. The
-follower's own cost (a few float operations per step) is included.
+The agent drives with the Rust bench's route follower (steer at the route
+point 10 m ahead, hold about 8 m/s, brake for what the lidar sees ahead) so
+that episodes are long, as in training; random actions crash within seconds
+and would time resets rather than steps. The follower's own cost (a few float
+operations per step) is included.
 
 ``--metadrive`` runs the same measurements on MetaDrive (physics only, no
 rendering, a lidar of as many rays, its IDM expert driving) instead. MetaDrive
@@ -54,12 +55,27 @@ def rss_mb() -> float:
     raise RuntimeError("no VmRSS in /proc/self/status")
 
 
+#: Where the lidar starts in the vector observation (ego and route values first).
+LIDAR_AT = 23
+#: Lidar range of the benchmark configuration (metres).
+LIDAR_RANGE = 50.0
+
+
 def follow(obs: Any) -> list[float]:
-    """Route follower for one car: obs[0] is forward speed / 20, obs[10:12] the
-    route point 10 m ahead (forward, left) / 50, in the car's frame."""
+    """Route follower for one car, as the Rust bench drives: obs[0] is forward
+    speed / 20, obs[10:12] the route point 10 m ahead (forward, left) / 50, in
+    the car's frame; it holds about 8 m/s and brakes for anything its lidar sees
+    within 6 m plus a metre per m/s of speed in a cone of ±15° ahead."""
     speed = float(obs[0]) * 20.0
     steer = max(-1.0, min(1.0, 1.5 * math.atan2(float(obs[11]), max(float(obs[10]), 1e-3))))
-    return [0.6 if speed < 8.0 else 0.0, 0.3 if speed > 10.0 else 0.0, steer]
+    lidar = obs[LIDAR_AT:]
+    n = len(lidar)
+    cone = max(n // 24, 1)
+    ahead = min(min(lidar[: cone + 1]), min(lidar[n - cone :])) * LIDAR_RANGE if n else math.inf
+    blocked = ahead < 6.0 + speed
+    throttle = 0.6 if speed < 8.0 and not blocked else 0.0
+    brake = 1.0 if blocked else (0.3 if speed > 10.0 else 0.0)
+    return [throttle, brake, steer]
 
 
 def follow_batch(obs: Any) -> Any:
@@ -68,9 +84,17 @@ def follow_batch(obs: Any) -> Any:
 
     speed = obs[:, 0] * 20.0
     steer = np.clip(1.5 * np.arctan2(obs[:, 11], np.maximum(obs[:, 10], 1e-3)), -1.0, 1.0)
+    lidar = obs[:, LIDAR_AT:]
+    n = lidar.shape[1]
+    if n:
+        cone = max(n // 24, 1)
+        ahead = np.minimum(lidar[:, : cone + 1].min(axis=1), lidar[:, n - cone :].min(axis=1))
+        blocked = ahead * LIDAR_RANGE < 6.0 + speed
+    else:
+        blocked = np.zeros(obs.shape[0], bool)
     act = np.empty((obs.shape[0], 3), np.float32)
-    act[:, 0] = np.where(speed < 8.0, 0.6, 0.0)
-    act[:, 1] = np.where(speed > 10.0, 0.3, 0.0)
+    act[:, 0] = np.where((speed < 8.0) & ~blocked, 0.6, 0.0)
+    act[:, 1] = np.where(blocked, 1.0, np.where(speed > 10.0, 0.3, 0.0))
     act[:, 2] = steer
     return act
 
