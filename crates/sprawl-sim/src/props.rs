@@ -457,7 +457,9 @@ impl Props {
         live: &[Chunk],
         handles: &[Vec<ColliderHandle>],
     ) {
-        let b = self.body_of(k, statics, live, handles);
+        let Some(b) = self.body_of(k, statics, live, handles) else {
+            return;
+        };
         let Some(w) = self.world.as_deref_mut() else {
             return;
         };
@@ -510,25 +512,26 @@ impl Props {
             thrown: true,
         });
         let k = self.props.len() - 1;
-        let b = self.body_of(k, statics, live, handles);
-        if let Some(body) = self.world.as_deref_mut().and_then(|w| w.bodies.get_mut(b)) {
-            body.set_linvel(rv(Vec3::from(t.velocity)), true);
-        }
-        if !self.awake.contains(&b) {
-            self.awake.push(b);
+        if let Some(b) = self.body_of(k, statics, live, handles) {
+            if let Some(body) = self.world.as_deref_mut().and_then(|w| w.bodies.get_mut(b)) {
+                body.set_linvel(rv(Vec3::from(t.velocity)), true);
+            }
+            if !self.awake.contains(&b) {
+                self.awake.push(b);
+            }
         }
         id
     }
 
     /// The body of prop `k`, making the physics world, the prop's chunks and
-    /// their bodies as needed.
+    /// their bodies as needed (`None` only if its collider is gone).
     fn body_of(
         &mut self,
         k: usize,
         statics: &Statics,
         live: &[Chunk],
         handles: &[Vec<ColliderHandle>],
-    ) -> RigidBodyHandle {
+    ) -> Option<RigidBodyHandle> {
         let at = gv(self.props[k].pose.translation);
         for (chunk, hs) in live.iter().zip(handles) {
             if chunk.coord == self.props[k].chunk || chunk_distance(chunk, at) <= NEIGHBOUR_M {
@@ -538,7 +541,7 @@ impl Props {
         if self.props[k].body.is_none() {
             self.make_body(k, statics);
         }
-        self.props[k].body.expect("made above")
+        self.props[k].body
     }
 
     /// Puts a live chunk's colliders into the physics world, fixed (its

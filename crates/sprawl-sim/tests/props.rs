@@ -158,6 +158,44 @@ fn a_car_pushes_a_light_body_without_crashing() {
 }
 
 #[test]
+fn a_pedestrian_walks_a_light_box_along_instead_of_stopping() {
+    let mut s = Sim::new(common::quiet("pedestrian")).unwrap();
+    s.reset(3).unwrap();
+    let (p, f) = pose(&s);
+    // A 10 kg box 2 m ahead on the pavement.
+    let id = s
+        .throw_body(ThrownBody {
+            position: (p + f * 2.0 + Vec3::Y * 0.3).to_array(),
+            velocity: [0.0; 3],
+            half_extents: [0.25, 0.25, 0.25],
+            mass: 10.0,
+        })
+        .unwrap();
+    idle_walker(&mut s, 20); // let it settle
+    let start = s.prop(id).unwrap();
+    for _ in 0..30 {
+        s.step(&[&[1.0, 0.0]]).unwrap();
+    }
+    let end = s.prop(id).unwrap();
+    let d = end.transform.translation - start.transform.translation;
+    assert!(
+        d.dot(f) > 1.0,
+        "the box moved {d:?} while the walker pushed it"
+    );
+    let walked = Vec3::from(s.agent_state(0).position) - p;
+    assert!(
+        walked.dot(f) > 3.0,
+        "the walker got {walked:?} along, blocked by a light box"
+    );
+}
+
+fn idle_walker(sim: &mut Sim, n: usize) {
+    for _ in 0..n {
+        sim.step(&[&[0.0, 0.0]]).unwrap();
+    }
+}
+
+#[test]
 fn a_car_crashing_into_a_parked_car_shoves_it() {
     let mut s = sim(5);
     let parked: Vec<PropState> = s
