@@ -4,13 +4,16 @@
 // Inputs (from the mesher, crates/sprawl-viewer/src/mesher.rs):
 // - uv.x: metres along the wall (uv.y is unused; height comes from the
 //   world position so storeys line up across a building's faces);
-// - vertex colour: the wall colour in rgb; alpha says which façade it is:
+// - vertex colour: the wall colour in rgb; alpha says which surface it is:
 //   1.0 a plain wall (punched windows), 0.6 industrial concrete (a band of
-//   small high windows), 0.2 a glass curtain wall (large panes, thin mullions).
+//   small high windows), 0.2 a glass curtain wall (large panes, thin
+//   mullions), 0.1 a street lamp's lantern (glows at night), 0.0 a plain
+//   surface with no windows (a lamp post).
 //
-// At night (facade.night → 1) a random share of windows glows warm. The
-// window grid fades to its average colour where a window is smaller than a
-// pixel, so distant towers do not shimmer.
+// At night (facade.night → 1) a random share of windows glows warm and the
+// lanterns light up. The window grid, and which windows are lit, fade to
+// their average where a window is smaller than a pixel or two, so distant
+// towers neither shimmer nor turn to speckle.
 
 #import bevy_pbr::{
     pbr_fragment::pbr_input_from_standard_material,
@@ -82,7 +85,9 @@ fn fragment(
     var wh = 0.5;
     var sill = 0.3;
     var storey = facade.storey;
-    let glass = kind < 0.4;
+    let plain = kind < 0.15;
+    let lantern = kind > 0.05 && kind < 0.15;
+    let glass = kind >= 0.15 && kind < 0.4;
     let concrete = kind > 0.4 && kind < 0.8;
     if glass {
         bay = 1.5;
@@ -103,7 +108,7 @@ fn fragment(
     let win = band(f.x, 0.5 - ww * 0.5, 0.5 + ww * 0.5, fw.x) * band(f.y, sill, sill + wh, fw.y);
     // Where a window is below a pixel or two, use its average coverage.
     let detail = clamp(1.25 - max(fw.x, fw.y) * 3.0, 0.0, 1.0);
-    let coverage = mix(ww * wh, win, detail) * wall;
+    let coverage = mix(ww * wh, win, detail) * wall * select(1.0, 0.0, plain);
 
     // Which wall this is: distance of its plane from the origin is constant
     // over a planar face and differs between buildings.
@@ -125,10 +130,23 @@ fn fragment(
     // Offices behind curtain walls stay darker than flats.
     let share = select(facade.lit_share, facade.lit_share * 0.5, glass);
     let lit_here = step(1.0 - share, r);
-    let lit_avg = share;
+    // The average is taken in display terms, not in light: a wall of dark
+    // panes with a few bright ones reads dark from afar, so the far glow is
+    // a quarter of the mean radiance (averaging radiance turned far towers
+    // into beige slabs).
+    let lit_avg = share * 0.25;
     let lit = mix(lit_avg, lit_here, detail);
-    let warm = mix(vec3<f32>(1.0, 0.72, 0.38), vec3<f32>(0.85, 0.9, 1.0), step(0.8, r2));
-    let glow = warm * facade.glow * facade.night * lit * coverage * (0.6 + 0.4 * r2);
+    // Per-window tint and brightness fade to their averages with the detail
+    // too; otherwise each far pixel would pick a random window's colour.
+    let warm_avg = vec3<f32>(0.97, 0.76, 0.5);
+    let warm_here = mix(vec3<f32>(1.0, 0.72, 0.38), vec3<f32>(0.85, 0.9, 1.0), step(0.8, r2));
+    let warm = mix(warm_avg, warm_here, detail);
+    let bright = mix(0.8, 0.6 + 0.4 * r2, detail);
+    var glow = warm * facade.glow * facade.night * lit * coverage * bright;
+    if lantern {
+        // A sodium-warm lantern, bright enough to read as a light source.
+        glow = vec3<f32>(1.0, 0.78, 0.45) * facade.glow * 3.0 * facade.night;
+    }
     pbr_input.material.emissive = vec4<f32>(glow, 0.0);
 
     pbr_input.material.base_color = alpha_discard(pbr_input.material, pbr_input.material.base_color);

@@ -7,9 +7,10 @@
 //! every object in a vertex colour:
 //!
 //! - [`Layer::Opaque`]: ground, roads, roofs, trees, props (one standard material);
-//! - [`Layer::Facade`]: building walls, drawn by the window shader
-//!   (`shaders/facade.wgsl`); the vertex colour's alpha says which façade:
-//!   [`FACADE_WALL`], [`FACADE_CONCRETE`] or [`FACADE_GLASS`];
+//! - [`Layer::Facade`]: building walls and street lamps, drawn by the window
+//!   shader (`shaders/facade.wgsl`); the vertex colour's alpha says which
+//!   surface: [`FACADE_WALL`], [`FACADE_CONCRETE`] or [`FACADE_GLASS`] walls,
+//!   a [`FACADE_LAMP`] lantern (glows at night) or [`FACADE_PLAIN`] (no windows);
 //! - [`Layer::Water`]: rivers, lakes and sea (a glossy material).
 //!
 //! Distant chunks are baked at a coarser [`Lod`]: a sparser terrain grid and
@@ -85,6 +86,10 @@ pub const FACADE_WALL: f32 = 1.0;
 pub const FACADE_CONCRETE: f32 = 0.6;
 /// Alpha of a façade vertex colour: a glass curtain wall.
 pub const FACADE_GLASS: f32 = 0.2;
+/// Alpha of a façade vertex colour: a street lamp's lantern, which glows at night.
+pub const FACADE_LAMP: f32 = 0.1;
+/// Alpha of a façade vertex colour: a plain surface with no windows (a lamp post).
+pub const FACADE_PLAIN: f32 = 0.0;
 
 /// How deep terrain skirts hang below the chunk edge (metres).
 pub const SKIRT_DEPTH: f32 = 6.0;
@@ -233,6 +238,8 @@ pub fn layer_of(class: SemanticClass, material: MaterialId) -> (Layer, f32) {
         (SemanticClass::Building, MaterialKind::Wall) => (Layer::Facade, FACADE_WALL),
         (SemanticClass::Building, MaterialKind::Concrete) => (Layer::Facade, FACADE_CONCRETE),
         (SemanticClass::Building, MaterialKind::Glass) => (Layer::Facade, FACADE_GLASS),
+        // Lamps go with the façades so that their lanterns can glow at night.
+        (SemanticClass::Lamp, _) => (Layer::Facade, FACADE_PLAIN),
         _ => (Layer::Opaque, 1.0),
     }
 }
@@ -303,8 +310,12 @@ pub fn add_object(out: &mut ChunkMeshes, object: &Object, style: &MeshStyle) {
         let world = t.apply(glam::Vec3::from(*p)) - origin;
         let normal = (t.rotation * (glam::Vec3::from(*n) * inv_scale)).normalize_or_zero();
         // The tree mesh is one material; its trunk is the part below the crown.
+        // A lamp's lantern is the wide box at the top of its arm (see
+        // `lamp_mesh` in sprawl-gen: 0.44 m wide at 5.75–5.95 m; the arm is 0.12 m wide).
         let c = if object.class == SemanticClass::Tree && p[1] < 1.85 {
             bark
+        } else if object.class == SemanticClass::Lamp && p[0].abs() > 0.15 && p[1] > 5.5 {
+            [1.0, 0.93, 0.8, FACADE_LAMP]
         } else {
             colour
         };
@@ -442,6 +453,41 @@ mod tests {
         assert!(lo[0] > -64.0 && lo[2] > -64.0, "{lo:?}");
         assert!(hi[0] < 192.0 && hi[2] < 192.0, "{hi:?}");
         assert_eq!(baked.origin, [-384.0, 0.0, 640.0]);
+    }
+
+    #[test]
+    fn lamp_lanterns_are_marked_to_glow_and_posts_get_no_windows() {
+        let spec = WorldSpec::default();
+        let chunk = sprawl_gen::generate_chunk(&spec, ChunkCoord::new(0, 0));
+        let lamps: Vec<&Object> = chunk
+            .objects
+            .iter()
+            .filter(|o| o.class == SemanticClass::Lamp)
+            .collect();
+        assert!(!lamps.is_empty(), "the test chunk has no lamps");
+        let mut out = ChunkMeshes {
+            origin: [0.0; 3],
+            ..ChunkMeshes::default()
+        };
+        add_object(&mut out, lamps[0], &style(&spec));
+        let facade = &out.layers[Layer::Facade as usize];
+        assert!(out.layers[Layer::Opaque as usize].is_empty());
+        let lantern: Vec<_> = facade
+            .positions
+            .iter()
+            .zip(&facade.colors)
+            .filter(|(_, c)| c[3] == FACADE_LAMP)
+            .collect();
+        let post = facade
+            .colors
+            .iter()
+            .filter(|c| c[3] == FACADE_PLAIN)
+            .count();
+        // The lantern's box (8 corners, or 24 with split normals) at the top.
+        assert!(matches!(lantern.len(), 8 | 24), "{}", lantern.len());
+        assert!(post >= lantern.len(), "{post} post vertices");
+        let base = lamps[0].transform.translation.y;
+        assert!(lantern.iter().all(|(p, _)| p[1] - base > 5.5));
     }
 
     #[test]
