@@ -13,7 +13,7 @@
 //! | [`stream::StreamingPlugin`] | chunks generated and baked on worker threads, nearest and ahead first, uploaded a few per frame, coarser with distance, dropped when far | [`stream::StreamSet`] |
 //! | [`look::LookPlugin`] | sun with shadows, sky, fog, exposure, materials, the façade shader | [`look::LookSet`] |
 //! | [`camera::FlyCameraPlugin`] | WASD + mouse fly camera | [`camera::CameraSet`] |
-//! | [`drive::DrivePlugin`] | walk (pedestrian) and drive (car) through `sprawl-sim` on a background thread | [`drive::DriveSet`] |
+//! | [`drive::DrivePlugin`] | walk (pedestrian) and drive (car) through `sprawl-sim` on a background thread; its traffic and the props it moves drawn, their resting places journalled | [`drive::DriveSet`] |
 //! | [`edit::EditPlugin`] | picking, selection, move/delete/duplicate/spawn | [`edit::EditSet`] |
 //! | [`panel::PanelPlugin`] | the egui panel and the minimap | [`panel::PanelSet`] |
 //! | [`script::ScriptPlugin`] | scripted screenshots and the fly benchmark | — |
@@ -146,10 +146,37 @@ pub struct AdapterProbe {
     pub software: bool,
 }
 
-/// Checks, before any window opens, that there is a display and a Vulkan
-/// adapter, so that their absence is a clear error instead of a panic
-/// inside the renderer.
+/// Checks, before any window opens, that there is a Vulkan adapter and a
+/// display, so that their absence is a clear error instead of a panic
+/// inside the renderer. The adapter is probed first (it needs no display),
+/// so that a machine with neither hears about the driver packages too.
 pub fn preflight() -> Result<AdapterProbe, ViewerError> {
+    let backends = wgpu::Backends::VULKAN;
+    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
+        backends,
+        ..wgpu::InstanceDescriptor::new_without_display_handle()
+    });
+    let adapters = bevy::tasks::block_on(instance.enumerate_adapters(backends));
+    let infos: Vec<wgpu::AdapterInfo> = adapters.iter().map(|a| a.get_info()).collect();
+    let best = infos
+        .iter()
+        .find(|i| i.device_type != wgpu::DeviceType::Cpu)
+        .or_else(|| infos.first());
+    let probe = match best {
+        None => {
+            return Err(ViewerError::NoGpuAdapter {
+                detail: "the Vulkan loader found no device (is libvulkan1 installed?)".into(),
+            });
+        }
+        Some(i) => AdapterProbe {
+            description: format!(
+                "{} ({:?}, {} {})",
+                i.name, i.device_type, i.driver, i.driver_info
+            )
+            .replace("  ", " "),
+            software: i.device_type == wgpu::DeviceType::Cpu,
+        },
+    };
     #[cfg(target_os = "linux")]
     {
         let display = std::env::var("DISPLAY").unwrap_or_default();
@@ -166,30 +193,7 @@ pub fn preflight() -> Result<AdapterProbe, ViewerError> {
             return Err(ViewerError::NoXServer { display });
         }
     }
-    let backends = wgpu::Backends::VULKAN;
-    let instance = wgpu::Instance::new(wgpu::InstanceDescriptor {
-        backends,
-        ..wgpu::InstanceDescriptor::new_without_display_handle()
-    });
-    let adapters = bevy::tasks::block_on(instance.enumerate_adapters(backends));
-    let infos: Vec<wgpu::AdapterInfo> = adapters.iter().map(|a| a.get_info()).collect();
-    let best = infos
-        .iter()
-        .find(|i| i.device_type != wgpu::DeviceType::Cpu)
-        .or_else(|| infos.first());
-    match best {
-        None => Err(ViewerError::NoGpuAdapter {
-            detail: "the Vulkan loader found no device (is libvulkan1 installed?)".into(),
-        }),
-        Some(i) => Ok(AdapterProbe {
-            description: format!(
-                "{} ({:?}, {} {})",
-                i.name, i.device_type, i.driver, i.driver_info
-            )
-            .replace("  ", " "),
-            software: i.device_type == wgpu::DeviceType::Cpu,
-        }),
-    }
+    Ok(probe)
 }
 
 /// Opens the world, checks the display and GPU, and runs the viewer until
