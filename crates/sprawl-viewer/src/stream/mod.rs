@@ -379,9 +379,12 @@ fn plan_and_request(
         })
         .collect();
     pool.set_jobs(jobs);
+    // Ranks of everything wanted, pending or not: results waiting for
+    // upload are ranked too, so the nearest go on screen first.
     streamer.priorities = p
         .wants
         .iter()
+        .chain(&p.in_progress)
         .map(|w| (w.coord, (w.lod, w.priority)))
         .collect();
 

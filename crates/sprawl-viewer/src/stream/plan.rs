@@ -165,6 +165,9 @@ pub struct Want {
 pub struct Plan {
     /// Chunks to make, best first (not already pending at that level).
     pub wants: Vec<Want>,
+    /// Chunks being made (or made and waiting for upload) at the level they
+    /// should have, ranked like `wants`: the upload order needs their rank.
+    pub in_progress: Vec<Want>,
     /// Loaded chunks to drop.
     pub drops: Vec<ChunkCoord>,
     /// Chunks within the horizon and in view with nothing on screen yet.
@@ -230,7 +233,7 @@ pub fn plan(
                 }
             }
             let satisfied = state.loaded == Some(want) && !state.stale;
-            if satisfied || state.pending == Some(want) {
+            if satisfied {
                 continue;
             }
             let centre_dir = (Vec2::new((c.x as f32 + 0.5) * size, (c.z as f32 + 0.5) * size)
@@ -247,11 +250,16 @@ pub fn plan(
                 Some(have) if have > want || state.stale => priority += config.lod_radius[0],
                 Some(_) => priority = priority * 2.0 + config.horizon(),
             }
-            out.wants.push(Want {
+            let w = Want {
                 coord: c,
                 lod: want,
                 priority,
-            });
+            };
+            if state.pending == Some(want) {
+                out.in_progress.push(w);
+            } else {
+                out.wants.push(w);
+            }
         }
     }
     let drop_at = config.horizon() + config.prefetch + config.drop_margin;
@@ -365,6 +373,11 @@ mod tests {
         assert!(!p.wants.iter().any(|w| w.coord == ChunkCoord::new(0, 0)));
         assert!(!p.wants.iter().any(|w| w.coord == ChunkCoord::new(1, 0)));
         assert_eq!(p.drops, vec![ChunkCoord::new(40, 0)]);
+        // The pending one keeps a rank (for the upload order), the loaded one has none.
+        let pending: Vec<_> = p.in_progress.iter().map(|w| w.coord).collect();
+        assert_eq!(pending, vec![ChunkCoord::new(1, 0)]);
+        let far = p.wants.iter().find(|w| w.lod == Lod::Far).unwrap();
+        assert!(p.in_progress[0].priority < far.priority);
     }
 
     #[test]
