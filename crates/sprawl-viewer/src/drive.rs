@@ -16,18 +16,38 @@
 //! | walk: W S, A D | forwards and back, turn left and right (mouse: look up and down with the right button) |
 //! | drive: W, S, A D | throttle, brake, steer |
 //!
+//! | T | throw a 1 m crate from the camera |
+//! | F | kick the selected bench, parked car or prop away from the camera |
+//!
 //! An episode the simulator ends (a crash, leaving the carriageway) is
-//! restarted where the agent stood. The simulator keeps its background
-//! traffic to itself (its public API gives the agents' states and the
-//! traffic counts, not the traffic's positions), so the viewer shows the
-//! counts, not the cars.
+//! restarted where the agent stood.
+//!
+//! **Traffic:** the simulator's background cars and pedestrians
+//! ([`Sim::traffic`]) are drawn as boxes ([`TrafficBody`]) at the poses of
+//! its latest step.
+//!
+//! **Dynamic props:** benches, parked cars and user props are rigid bodies
+//! in the simulator; the car pushes them, and T and F throw and kick. A prop
+//! the simulator has moved is taken out of its chunk's baked mesh and drawn
+//! on its own ([`MovingProp`]) at the simulator's pose. Where it comes to
+//! rest ([`Sim::prop_edits`]) is journalled as an [`Edit::DynamicState`] in
+//! the world file and the prop goes back into its chunk there; a thrown
+//! crate that comes to rest is journalled as a new crate (the simulator's
+//! thrown bodies last one session).
 
 use crate::camera::{FlyCamera, UiCapture};
-use crate::stream::{StreamAnchor, StreamSet, Streamer};
+use crate::edit::{EditCommand, PropKind, Selection, prop_object};
+use crate::mesher::{ChunkMeshes, Layer, MeshStyle};
+use crate::stream::{ChunkMaterials, StreamAnchor, StreamSet, Streamer, rebake};
 use crate::world::ActiveWorld;
 use bevy::input::mouse::AccumulatedMouseMotion;
 use bevy::prelude::*;
-use sprawl_sim::{AgentState, SensorConfig, Sim, SimConfig, WorldSource as SimWorld};
+use sprawl_sim::{
+    AgentState, PropState, SensorConfig, Sim, SimConfig, ThrownBody, TrafficState,
+    WorldSource as SimWorld,
+};
+use sprawl_world::{Edit, Object, ObjectId, Transform as WTransform};
+use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError, channel};
@@ -62,18 +82,57 @@ impl Mode {
 #[derive(Message, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SwitchMode(pub Mode);
 
+/// Side of the crate T throws (metres).
+pub const THROWN_SIDE: f32 = 1.0;
+/// Mass of the crate T throws (kilograms).
+pub const THROWN_MASS: f32 = 25.0;
+/// Speed a crate is thrown at (metres per second, along the view).
+pub const THROW_SPEED: f32 = 14.0;
+/// Impulse F gives the selected prop (newton-seconds): 5 m/s to a 60 kg
+/// bench, a shove to a 1.2 t parked car.
+pub const KICK_IMPULSE: f32 = 300.0;
+
+/// Asks the running simulator to move props (keys T and F, tests).
+#[derive(Message, Debug, Clone, Copy, PartialEq)]
+pub enum PropRequest {
+    /// Throw a 1 m crate from `from` with `velocity` (metres, metres per second).
+    Throw {
+        /// Centre of the crate at release.
+        from: Vec3,
+        /// Its velocity at release.
+        velocity: Vec3,
+    },
+    /// An impulse (newton-seconds) on a movable prop at its centre of mass.
+    Kick {
+        /// The prop.
+        id: ObjectId,
+        /// The impulse.
+        impulse: Vec3,
+    },
+}
+
+/// What the viewer sends the simulator thread.
+enum Request {
+    Act(Vec<f32>),
+    Throw(ThrownBody),
+    Kick(ObjectId, [f32; 3]),
+}
+
 enum Update {
     State {
         state: AgentState,
         traffic: (usize, usize),
         step_ms: f32,
+        movers: Vec<TrafficState>,
+        props: Vec<PropState>,
     },
+    Rested(Vec<Edit>),
     Note(String),
     Failed(String),
 }
 
 struct Session {
-    actions: Sender<Vec<f32>>,
+    actions: Sender<Request>,
     updates: Mutex<Receiver<Update>>,
     prev: Option<AgentState>,
     cur: Option<(Instant, AgentState)>,
@@ -93,6 +152,12 @@ pub struct SimView {
     pub state: Option<AgentState>,
     /// Wall time of the latest step (ms).
     pub step_ms: f32,
+    /// Background cars and pedestrians after the latest step.
+    pub movers: Vec<TrafficState>,
+    /// Props the simulator has moved this session, as of the latest step.
+    pub props: Vec<PropState>,
+    /// Resting places reported and not yet journalled.
+    rested: Vec<Edit>,
     /// Look up/down while walking (radians).
     pitch: f32,
 }
@@ -111,7 +176,11 @@ pub struct DrivePlugin;
 impl Plugin for DrivePlugin {
     fn build(&self, app: &mut App) {
         app.add_message::<SwitchMode>()
+            .add_message::<PropRequest>()
+            .add_message::<EditCommand>()
             .init_resource::<SimView>()
+            .init_resource::<MovingProps>()
+            .init_resource::<Selection>()
             .init_resource::<UiCapture>()
             .configure_sets(
                 bevy::app::Update,
@@ -121,7 +190,16 @@ impl Plugin for DrivePlugin {
             )
             .add_systems(
                 bevy::app::Update,
-                (mode_keys, switch, act, follow, body)
+                (
+                    mode_keys,
+                    switch,
+                    prop_keys,
+                    act,
+                    follow,
+                    body,
+                    draw_traffic,
+                    sync_props,
+                )
                     .chain()
                     .in_set(DriveSet::Run),
             );
@@ -133,7 +211,7 @@ fn sim_thread(
     kind: &'static str,
     start: [f32; 3],
     yaw: f32,
-    actions: Receiver<Vec<f32>>,
+    actions: Receiver<Request>,
     out: Sender<Update>,
 ) {
     let config = SimConfig {
@@ -168,11 +246,24 @@ fn sim_thread(
     let mut action = vec![0.0; sim.action_dim(0)];
     let dt = Duration::from_secs_f32(SIM_DT);
     let mut next = Instant::now();
+    // Resting places already sent, so that each is journalled once.
+    let mut sent: HashMap<ObjectId, WTransform> = HashMap::new();
+    let mut steps: u64 = 0;
     loop {
         loop {
             match actions.try_recv() {
-                Ok(a) if a.len() == action.len() => action = a,
-                Ok(_) => {}
+                Ok(Request::Act(a)) if a.len() == action.len() => action = a,
+                Ok(Request::Act(_)) => {}
+                Ok(Request::Throw(body)) => {
+                    if let Err(e) = sim.throw_body(body) {
+                        let _ = out.send(Update::Note(format!("could not throw: {e}")));
+                    }
+                }
+                Ok(Request::Kick(id, impulse)) => {
+                    if let Err(e) = sim.apply_impulse(id, impulse, None) {
+                        let _ = out.send(Update::Note(format!("could not kick {id}: {e}")));
+                    }
+                }
                 Err(TryRecvError::Empty) => break,
                 Err(TryRecvError::Disconnected) => return,
             }
@@ -204,12 +295,32 @@ fn sim_thread(
                 }
             }
         }
-        let sent = out.send(Update::State {
+        let step_ms = t0.elapsed().as_secs_f32() * 1000.0;
+        steps += 1;
+        // Twice a second: props that came to rest somewhere new.
+        if steps.is_multiple_of(10) {
+            let new: Vec<Edit> = sim
+                .prop_edits()
+                .into_iter()
+                .filter(|e| match e {
+                    Edit::DynamicState { id, transform, .. } => {
+                        sent.insert(*id, *transform) != Some(*transform)
+                    }
+                    _ => false,
+                })
+                .collect();
+            if !new.is_empty() && out.send(Update::Rested(new)).is_err() {
+                return;
+            }
+        }
+        let delivered = out.send(Update::State {
             state: sim.agent_state(0),
             traffic: sim.traffic_count(),
-            step_ms: t0.elapsed().as_secs_f32() * 1000.0,
+            step_ms,
+            movers: sim.traffic(),
+            props: sim.props().into_iter().filter(|p| p.moved).collect(),
         });
-        if sent.is_err() {
+        if delivered.is_err() {
             return;
         }
         next += dt;
@@ -361,6 +472,8 @@ fn stop(view: &mut SimView, cams: &mut Query<(&Transform, &mut FlyCamera), With<
     view.session = None;
     view.mode = Mode::Fly;
     view.state = None;
+    view.movers.clear();
+    view.props.clear();
     if let Ok((t, mut f)) = cams.single_mut() {
         let (yaw, pitch, _) = t.rotation.to_euler(EulerRot::YXZ);
         f.yaw = yaw;
@@ -372,12 +485,28 @@ fn stop(view: &mut SimView, cams: &mut Query<(&Transform, &mut FlyCamera), With<
 fn act(
     keys: Res<ButtonInput<KeyCode>>,
     ui: Res<UiCapture>,
+    mut requests: MessageReader<PropRequest>,
     mut view: ResMut<SimView>,
     mut cams: Query<(&Transform, &mut FlyCamera), With<StreamAnchor>>,
 ) {
     let Some(session) = &view.session else {
+        if requests.read().count() > 0 {
+            view.status =
+                "throwing and kicking need the simulator: walk (2) or drive (3) first".into();
+        }
         return;
     };
+    for r in requests.read() {
+        let _ = session.actions.send(match *r {
+            PropRequest::Throw { from, velocity } => Request::Throw(ThrownBody {
+                position: from.to_array(),
+                velocity: velocity.to_array(),
+                half_extents: [THROWN_SIDE * 0.5; 3],
+                mass: THROWN_MASS,
+            }),
+            PropRequest::Kick { id, impulse } => Request::Kick(id, impulse.to_array()),
+        });
+    }
     let k = |c: KeyCode| {
         if !ui.keyboard && keys.pressed(c) {
             1.0f32
@@ -397,11 +526,12 @@ fn act(
         ],
         Mode::Fly => return,
     };
-    let gone = session.actions.send(action).is_err();
+    let gone = session.actions.send(Request::Act(action)).is_err();
     // Take every state the thread sent since the last frame.
     let mut failed = None;
     let mut notes = Vec::new();
     let mut latest = None;
+    let mut rested = Vec::new();
     if let Ok(rx) = session.updates.lock() {
         while let Ok(u) = rx.try_recv() {
             match u {
@@ -409,19 +539,25 @@ fn act(
                     state,
                     traffic,
                     step_ms,
-                } => latest = Some((state, traffic, step_ms)),
+                    movers,
+                    props,
+                } => latest = Some((state, traffic, step_ms, movers, props)),
+                Update::Rested(edits) => rested.extend(edits),
                 Update::Note(n) => notes.push(n),
                 Update::Failed(e) => failed = Some(e),
             }
         }
     }
-    if let Some((state, traffic, step_ms)) = latest {
+    view.rested.extend(rested);
+    if let Some((state, traffic, step_ms, movers, props)) = latest {
         let session = view.session.as_mut().expect("checked above");
         session.prev = session.cur.map(|(_, s)| s).or(Some(state));
         session.cur = Some((Instant::now(), state));
         view.state = Some(state);
         view.traffic = traffic;
         view.step_ms = step_ms;
+        view.movers = movers;
+        view.props = props;
     }
     if let Some(n) = notes.pop() {
         view.status = n;
@@ -517,5 +653,332 @@ fn body(
             commands.entity(e).despawn();
         }
         (None, Err(_)) => {}
+    }
+}
+
+/// T throws a crate from the camera; F kicks the selected movable object.
+fn prop_keys(
+    keys: Res<ButtonInput<KeyCode>>,
+    ui: Res<UiCapture>,
+    selection: Res<Selection>,
+    cams: Query<&Transform, With<StreamAnchor>>,
+    mut out: MessageWriter<PropRequest>,
+) {
+    if ui.keyboard {
+        return;
+    }
+    let Ok(cam) = cams.single() else { return };
+    let forward = cam.forward().as_vec3();
+    if keys.just_pressed(KeyCode::KeyT) {
+        out.write(PropRequest::Throw {
+            from: cam.translation + forward * 1.5,
+            velocity: forward * THROW_SPEED + Vec3::Y * 2.0,
+        });
+    }
+    if keys.just_pressed(KeyCode::KeyF)
+        && let Some(o) = &selection.object
+        && o.class.is_dynamic()
+    {
+        let flat = Vec3::new(forward.x, 0.0, forward.z).normalize_or(Vec3::NEG_Z);
+        out.write(PropRequest::Kick {
+            id: o.id,
+            impulse: (flat + Vec3::Y * 0.3).normalize() * KICK_IMPULSE,
+        });
+    }
+}
+
+/// A background car or pedestrian drawn from [`SimView::movers`]: the
+/// `slot`-th of its kind.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrafficBody {
+    /// A car (else a pedestrian).
+    pub car: bool,
+    /// Its index among its kind in the latest step.
+    pub slot: usize,
+}
+
+/// Meshes and materials of the traffic (made once, where a renderer is).
+struct TrafficAssets {
+    cube: Handle<Mesh>,
+    paints: Vec<Handle<StandardMaterial>>,
+    clothes: Handle<StandardMaterial>,
+}
+
+fn traffic_assets(
+    meshes: Option<ResMut<Assets<Mesh>>>,
+    materials: Option<ResMut<Assets<StandardMaterial>>>,
+) -> Option<TrafficAssets> {
+    let (mut meshes, mut materials) = (meshes?, materials?);
+    let paint = |m: &mut Assets<StandardMaterial>, c: Color| {
+        m.add(StandardMaterial {
+            base_color: c,
+            perceptual_roughness: 0.4,
+            ..default()
+        })
+    };
+    let paints = [
+        Color::srgb(0.75, 0.75, 0.78),
+        Color::srgb(0.1, 0.1, 0.12),
+        Color::srgb(0.55, 0.08, 0.08),
+        Color::srgb(0.12, 0.22, 0.5),
+        Color::srgb(0.9, 0.9, 0.88),
+        Color::srgb(0.85, 0.65, 0.1),
+    ]
+    .into_iter()
+    .map(|c| paint(&mut materials, c))
+    .collect();
+    Some(TrafficAssets {
+        cube: meshes.add(Cuboid::new(1.0, 1.0, 1.0)),
+        paints,
+        clothes: paint(&mut materials, Color::srgb(0.3, 0.22, 0.35)),
+    })
+}
+
+/// Places one box per background car and pedestrian of the latest step,
+/// reusing entities; spare ones are hidden.
+fn draw_traffic(
+    mut commands: Commands,
+    view: Res<SimView>,
+    meshes: Option<ResMut<Assets<Mesh>>>,
+    materials: Option<ResMut<Assets<StandardMaterial>>>,
+    mut assets: Local<Option<Option<TrafficAssets>>>,
+    mut bodies: Query<(&TrafficBody, &mut Transform, &mut Visibility)>,
+) {
+    if !view.is_changed() {
+        return;
+    }
+    let assets = assets.get_or_insert_with(|| traffic_assets(meshes, materials));
+    let mut want: HashMap<(bool, usize), Transform> = HashMap::new();
+    let mut counts = [0usize; 2];
+    for m in &view.movers {
+        let slot = counts[usize::from(m.car)];
+        counts[usize::from(m.car)] += 1;
+        let t = Transform::from_translation(Vec3::from(m.centre))
+            .with_rotation(Quat::from_rotation_y(m.yaw))
+            .with_scale(Vec3::from(m.half_extents) * 2.0);
+        want.insert((m.car, slot), t);
+    }
+    for (body, mut t, mut vis) in &mut bodies {
+        match want.remove(&(body.car, body.slot)) {
+            Some(w) => {
+                *t = w;
+                *vis = Visibility::Inherited;
+            }
+            None => *vis = Visibility::Hidden,
+        }
+    }
+    for ((car, slot), t) in want {
+        let mut e = commands.spawn((TrafficBody { car, slot }, t, Visibility::Inherited));
+        if let Some(a) = assets {
+            let material = if car {
+                a.paints[slot % a.paints.len()].clone()
+            } else {
+                a.clothes.clone()
+            };
+            e.insert((Mesh3d(a.cube.clone()), MeshMaterial3d(material)));
+        }
+    }
+}
+
+/// A prop drawn at the simulator's pose while it is out of its chunk's mesh.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MovingProp(pub ObjectId);
+
+/// Props taken out of their chunks while the simulator moves them.
+#[derive(Resource, Debug, Default)]
+pub struct MovingProps {
+    /// Each prop as its chunk had it, and the entity drawing it now.
+    detached: HashMap<ObjectId, (Option<Object>, Entity)>,
+    /// Where each prop was journalled at rest.
+    settled: HashMap<ObjectId, WTransform>,
+    /// Thrown crates already journalled as new crates.
+    placed: HashSet<ObjectId>,
+}
+
+impl MovingProps {
+    /// Props drawn on their own now.
+    pub fn moving(&self) -> usize {
+        self.detached.len()
+    }
+}
+
+/// The object's mesh in its own frame (origin at the object's origin,
+/// `offset` added), coloured as its chunk would colour it.
+fn object_mesh(object: &Object, style: &MeshStyle, offset: Vec3) -> Option<Mesh> {
+    let mut local = object.clone();
+    local.transform = WTransform {
+        translation: offset,
+        ..WTransform::default()
+    };
+    let mut out = ChunkMeshes::default();
+    crate::mesher::add_object(&mut out, &local, style);
+    let layer = Layer::ALL
+        .into_iter()
+        .map(|l| std::mem::take(&mut out.layers[l as usize]))
+        .find(|b| !b.is_empty())?;
+    Some(crate::stream::to_mesh(layer))
+}
+
+fn to_bevy(t: &WTransform) -> Transform {
+    Transform {
+        translation: t.translation,
+        rotation: t.rotation,
+        scale: t.scale,
+    }
+}
+
+/// Keeps the simulator's moved props on screen where it has them, and
+/// journals where they come to rest.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "moving props touch the simulator, the stream and the edits"
+)]
+fn sync_props(
+    mut commands: Commands,
+    world: Option<Res<ActiveWorld>>,
+    mut view: ResMut<SimView>,
+    mut streamer: ResMut<Streamer>,
+    materials: Res<ChunkMaterials>,
+    meshes: Option<ResMut<Assets<Mesh>>>,
+    mut moving: ResMut<MovingProps>,
+    mut edits: MessageWriter<EditCommand>,
+    mut drawn: Query<&mut Transform, With<MovingProp>>,
+) {
+    let (Some(world), Some(mut meshes)) = (world, meshes) else {
+        return;
+    };
+    if view.rested.is_empty()
+        && view.props.is_empty()
+        && moving.detached.is_empty()
+        && !view.is_changed()
+    {
+        return;
+    }
+    let style = MeshStyle {
+        palette: world.spec.palette.clone(),
+        look: world.spec.look,
+    };
+    let mut touched: HashSet<sprawl_world::ChunkCoord> = HashSet::new();
+    // Resting places: back into the chunk, then journalled (which re-bakes it).
+    for edit in std::mem::take(&mut view.rested) {
+        let Edit::DynamicState { id, transform, .. } = edit else {
+            continue;
+        };
+        if let Some((object, e)) = moving.detached.remove(&id) {
+            commands.entity(e).despawn();
+            if let (Some(o), Some(chunk)) = (
+                object,
+                streamer
+                    .live
+                    .get_mut(&id.chunk)
+                    .and_then(|l| l.chunk.as_mut()),
+            ) && chunk.object(id).is_none()
+            {
+                chunk.objects.push(Object { transform, ..o });
+            }
+        }
+        moving.settled.insert(id, transform);
+        edits.write(EditCommand::Rest { id, transform });
+    }
+    let props = std::mem::take(&mut view.props);
+    for p in &props {
+        if p.thrown {
+            if moving.placed.contains(&p.id) {
+                continue;
+            }
+            if p.resting {
+                // A thrown crate at rest becomes a crate in the world file.
+                let half = THROWN_SIDE * 0.5;
+                let t = p.transform;
+                let base = WTransform {
+                    translation: t.translation + t.rotation * Vec3::new(0.0, -half, 0.0),
+                    ..t
+                };
+                edits.write(EditCommand::Place {
+                    prop: PropKind::Crate,
+                    transform: base,
+                });
+                moving.placed.insert(p.id);
+                if let Some((_, e)) = moving.detached.remove(&p.id) {
+                    commands.entity(e).despawn();
+                }
+                continue;
+            }
+        } else if moving.settled.get(&p.id) == Some(&p.transform) {
+            continue;
+        }
+        // Out of the chunk's mesh (again, if the chunk was reloaded).
+        let live_chunk = streamer
+            .live
+            .get_mut(&p.id.chunk)
+            .and_then(|l| l.chunk.as_mut());
+        let mut taken = None;
+        if let Some(chunk) = live_chunk
+            && let Some(i) = chunk.objects.iter().position(|o| o.id == p.id)
+        {
+            taken = Some(chunk.objects.remove(i));
+            touched.insert(p.id.chunk);
+        }
+        match moving.detached.get_mut(&p.id) {
+            Some((_, e)) => {
+                if let Ok(mut t) = drawn.get_mut(*e) {
+                    *t = to_bevy(&p.transform);
+                }
+            }
+            None => {
+                let (object, offset) = match (&taken, p.thrown) {
+                    (_, true) => (
+                        Some(prop_object(PropKind::Crate, Vec3::ZERO, 0.0)),
+                        Vec3::new(0.0, -THROWN_SIDE * 0.5, 0.0),
+                    ),
+                    (Some(o), false) => (Some(o.clone()), Vec3::ZERO),
+                    // Not loaded at full detail: nothing to draw it from.
+                    (None, false) => (None, Vec3::ZERO),
+                };
+                let Some(object) = object else { continue };
+                let mut e = commands.spawn((
+                    MovingProp(p.id),
+                    to_bevy(&p.transform),
+                    Visibility::Inherited,
+                ));
+                if let Some(mesh) = object_mesh(&object, &style, offset) {
+                    e.insert((
+                        Mesh3d(meshes.add(mesh)),
+                        MeshMaterial3d(materials.opaque.clone()),
+                    ));
+                }
+                let id = e.id();
+                moving.detached.insert(p.id, (taken.clone(), id));
+            }
+        }
+    }
+    view.props = props;
+    // The simulator stopped: props it moved but never reported at rest go
+    // back where the world file has them.
+    if view.session.is_none() && view.rested.is_empty() {
+        for (id, (object, e)) in std::mem::take(&mut moving.detached) {
+            commands.entity(e).despawn();
+            if let (Some(o), Some(chunk)) = (
+                object,
+                streamer
+                    .live
+                    .get_mut(&id.chunk)
+                    .and_then(|l| l.chunk.as_mut()),
+            ) && chunk.object(id).is_none()
+            {
+                chunk.objects.push(o);
+                touched.insert(id.chunk);
+            }
+        }
+    }
+    for c in touched {
+        rebake(
+            &mut commands,
+            &mut meshes,
+            &materials,
+            &mut streamer,
+            &style,
+            c,
+        );
     }
 }

@@ -10,6 +10,7 @@
 //! | R | turn the selection 15° |
 //! | Delete / X | delete the selection |
 //! | P | spawn a crate where the screen centre points |
+//! | T, F | throw a crate, kick the selection (walking or driving; see [`crate::drive`]) |
 //! | Esc | cancel placing, clear the selection |
 //!
 //! A building and its roof are separate objects with the same placement;
@@ -79,6 +80,21 @@ pub enum EditCommand {
         /// The original.
         id: ObjectId,
         /// Where the copy goes.
+        transform: WTransform,
+    },
+    /// Record where the simulator's physics left a movable object
+    /// (journalled as [`Edit::DynamicState`]).
+    Rest {
+        /// The object.
+        id: ObjectId,
+        /// Where it came to rest.
+        transform: WTransform,
+    },
+    /// Add a prop with a full placement (a thrown crate where it landed).
+    Place {
+        /// Which prop.
+        prop: PropKind,
+        /// Its placement (origin at the middle of its base).
         transform: WTransform,
     },
     /// Add a prop standing at a point.
@@ -386,6 +402,9 @@ pub struct Applied {
     pub select: Option<ObjectId>,
     /// For the log.
     pub message: String,
+    /// Whether the selection and the placing mode stay as they are (edits
+    /// the physics made, not the user).
+    pub keep_selection: bool,
 }
 
 /// Journals `cmd` in the world file and applies it to the live chunks in
@@ -451,6 +470,7 @@ pub fn apply_command(
     };
     let message;
     let mut select = None;
+    let mut keep_selection = false;
     match cmd {
         EditCommand::Move { id, transform } => {
             if !transform.is_finite() {
@@ -508,6 +528,46 @@ pub fn apply_command(
             select = Some(new_id);
             message = format!("duplicated {id} as {new_id}");
         }
+        EditCommand::Rest { id, transform } => {
+            if !transform.is_finite() {
+                return Err("the resting place is not finite".into());
+            }
+            let edit = Edit::DynamicState {
+                id: *id,
+                transform: *transform,
+                linear_velocity: [0.0; 3],
+                angular_velocity: [0.0; 3],
+            };
+            journal(&edit)?;
+            apply_live(streamer, &edit, &mut touched);
+            keep_selection = true;
+            let p = transform.translation;
+            message = format!("{id} came to rest at ({:.1}, {:.1}, {:.1})", p.x, p.y, p.z);
+        }
+        EditCommand::Place { prop, transform } => {
+            if !transform.is_finite() {
+                return Err("the prop's placement is not finite".into());
+            }
+            let object = Object {
+                transform: *transform,
+                ..prop_object(*prop, transform.translation, 0.0)
+            };
+            let id = add(
+                streamer,
+                &mut touched,
+                object,
+                viewer_provenance(&format!("thrown {}", prop.name()), transform.translation),
+            )?;
+            keep_selection = true;
+            let p = transform.translation;
+            message = format!(
+                "a thrown {} landed at ({:.1}, {:.1}, {:.1}) as {id}",
+                prop.name(),
+                p.x,
+                p.y,
+                p.z
+            );
+        }
         EditCommand::Spawn { prop, at, yaw } => {
             if !at.is_finite() || !yaw.is_finite() {
                 return Err("the prop's position is not finite".into());
@@ -530,6 +590,7 @@ pub fn apply_command(
         chunks: touched,
         select,
         message,
+        keep_selection,
     })
 }
 
@@ -571,8 +632,10 @@ fn apply_commands(
                 }
                 log.journalled += 1;
                 log.say(done.message);
-                select(&streamer, &mut selection, done.select, None);
-                *mode = PickMode::Select;
+                if !done.keep_selection {
+                    select(&streamer, &mut selection, done.select, None);
+                    *mode = PickMode::Select;
+                }
             }
             Err(e) => log.say(format!("edit failed: {e}")),
         }

@@ -8,7 +8,7 @@
 //! world file, and redrawn when the camera leaves its middle or after an edit.
 
 use crate::camera::{CameraPose, FlyCamera, UiCapture};
-use crate::drive::{Mode, SimView, SwitchMode};
+use crate::drive::{Mode, MovingProps, SimView, SwitchMode};
 use crate::edit::{EditCommand, EditLog, PickMode, PropKind, Selection, editable};
 use crate::look::TimeOfDay;
 use crate::stats::FrameStats;
@@ -305,7 +305,7 @@ fn draw(
     selection: Res<Selection>,
     log: Res<EditLog>,
     cams: Query<(&GlobalTransform, &FlyCamera), With<StreamAnchor>>,
-    (sim, mut switch): (Res<SimView>, MessageWriter<SwitchMode>),
+    (sim, mut switch, moving): (Res<SimView>, MessageWriter<SwitchMode>, Res<MovingProps>),
     backends: Option<Res<crate::backends::ViewerBackends>>,
 ) -> Result {
     let ctx = contexts.ctx_mut()?;
@@ -356,9 +356,13 @@ fn draw(
                 && let Some(st) = &sim.state
             {
                 ui.label(format!(
-                    "{:.1} m/s · step {:.1} ms · traffic {} cars, {} pedestrians \
-                     (simulated, not drawn)",
-                    st.speed, sim.step_ms, sim.traffic.0, sim.traffic.1
+                    "{:.1} m/s · step {:.1} ms · traffic {} cars, {} pedestrians · \
+                     {} props moving (T throw, F kick)",
+                    st.speed,
+                    sim.step_ms,
+                    sim.traffic.0,
+                    sim.traffic.1,
+                    moving.moving()
                 ));
             }
             if !sim.status.is_empty() {
@@ -593,7 +597,8 @@ fn draw(
                     "WASD move · E/Space up · Q down · right mouse or arrows look · \
                      Shift ×5 · Ctrl ×0.2 · wheel speed · 1 fly · 2 walk · 3 drive \
                      (W/S throttle and brake, A/D steer) · click select · G move · \
-                     H duplicate · R turn · Del delete · P crate · Tab hide panel",
+                     H duplicate · R turn · Del delete · P crate · walking or driving: \
+                     T throw a crate, F kick the selection · Tab hide panel",
                 );
             });
         });

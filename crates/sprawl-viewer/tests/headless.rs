@@ -4,8 +4,10 @@
 use bevy::prelude::*;
 use bevy::time::TimeUpdateStrategy;
 use sprawl_store::WorldFile;
-use sprawl_viewer::drive::{DrivePlugin, Mode, SimView, SwitchMode};
-use sprawl_viewer::edit::{EditCommand, EditLog, EditPlugin, PropKind, pick};
+use sprawl_viewer::drive::{
+    DrivePlugin, Mode, MovingProps, PropRequest, SimView, SwitchMode, TrafficBody,
+};
+use sprawl_viewer::edit::{EditCommand, EditLog, EditPlugin, PropKind, Selection, pick};
 use sprawl_viewer::mesher::Lod;
 use sprawl_viewer::stream::{
     ChunkPart, StreamAnchor, StreamConfig, Streamer, StreamingPlugin, distance_to_chunk,
@@ -213,6 +215,12 @@ fn edits_are_journalled_at_once_and_are_there_after_reopening() {
             transform: copy_at,
         },
     );
+    // The copy is selected, with a new user id and the viewer as its maker.
+    let copy = selected(&app, "the duplicate");
+    assert!(copy.id.is_user() && copy.id != car, "{}", copy.id);
+    assert_eq!(copy.class, SemanticClass::ParkedCar);
+    assert_eq!(copy.transform, copy_at);
+    assert_eq!(copy.mesh, car_obj.mesh);
     let crate_at = Vec3::new(70.0, 5.0, 70.0);
     send(
         &mut app,
@@ -222,6 +230,17 @@ fn edits_are_journalled_at_once_and_are_there_after_reopening() {
             yaw: 0.0,
         },
     );
+    let spawned = selected(&app, "the spawned crate");
+    assert!(spawned.id.is_user() && spawned.id != copy.id);
+    assert_eq!(spawned.class, SemanticClass::Prop);
+    assert_eq!(spawned.transform.translation, crate_at);
+    let provenance = app
+        .world()
+        .resource::<Selection>()
+        .provenance
+        .clone()
+        .expect("the spawned crate's provenance");
+    assert_eq!(provenance.generator, "viewer");
     let log = app.world().resource::<EditLog>().clone();
     assert_eq!(log.journalled, 4, "{:?}", log.lines);
 
@@ -239,6 +258,17 @@ fn edits_are_journalled_at_once_and_are_there_after_reopening() {
         let p = moved.translation;
         let hit = pick(s, p + Vec3::Y * 500.0, Vec3::NEG_Y, 1000.0).expect("hit");
         assert!(hit.id == building || hit.id == roof, "hit {:?}", hit.id);
+        // What the panel shows for a click there: id, class and provenance.
+        let mut sel = Selection::default();
+        sprawl_viewer::edit::select(s, &mut sel, Some(hit.id), Some(hit.point));
+        assert_eq!(sel.id, Some(hit.id));
+        let class = sel.object.as_ref().map(|o| o.class);
+        assert!(
+            matches!(class, Some(SemanticClass::Building | SemanticClass::Roof)),
+            "{class:?}"
+        );
+        let made_by = sel.provenance.expect("a generated object's provenance");
+        assert!(!made_by.generator.is_empty() && made_by.generator != "viewer");
     }
 
     // In the file at once: another connection sees every edit.
@@ -257,18 +287,44 @@ fn edits_are_journalled_at_once_and_are_there_after_reopening() {
     let mut app = app_reopened(&path);
     settle(&mut app);
     let s = app.world().resource::<Streamer>();
+    // Move: the building and its roof stand where they were moved to.
     let c = s.chunk(building.chunk).unwrap();
     assert_eq!(c.object(building).unwrap().transform, moved);
-    assert!(s.chunk(tree.chunk).unwrap().object(tree).is_none());
-    let user: Vec<_> = s
-        .live
-        .values()
-        .filter_map(|l| l.chunk.as_ref())
-        .flat_map(|c| c.objects.iter())
-        .filter(|o| o.id.is_user())
-        .collect();
-    assert!(user.iter().any(|o| o.class == SemanticClass::Prop));
-    assert!(user.iter().any(|o| o.class == SemanticClass::ParkedCar));
+    assert_eq!(c.object(roof).unwrap().transform, moved);
+    // Delete: the tree is gone, and nothing else of its chunk.
+    let tc = s.chunk(tree.chunk).unwrap();
+    assert!(tc.object(tree).is_none());
+    // Duplicate: the copy is there, with the same id, placement and mesh,
+    // and the original is where it was.
+    let again = s
+        .chunk(copy.id.chunk)
+        .and_then(|c| c.object(copy.id))
+        .expect("the duplicate after reopening");
+    assert_eq!(again.transform, copy_at);
+    assert_eq!(again.class, SemanticClass::ParkedCar);
+    assert_eq!(again.mesh, car_obj.mesh);
+    assert_eq!(
+        s.chunk(car.chunk).unwrap().object(car).unwrap().transform,
+        car_obj.transform
+    );
+    // Spawn: the crate is there, with its provenance.
+    let chunk = s.chunk(spawned.id.chunk).expect("the crate's chunk");
+    let again = chunk.object(spawned.id).expect("the crate after reopening");
+    assert_eq!(again.class, SemanticClass::Prop);
+    assert_eq!(again.transform.translation, crate_at);
+    assert_eq!(
+        chunk.provenance[usize::from(again.provenance)].generator,
+        "viewer"
+    );
+}
+
+/// The selected object (edits select what they made).
+fn selected(app: &App, what: &str) -> sprawl_world::Object {
+    app.world()
+        .resource::<Selection>()
+        .object
+        .clone()
+        .unwrap_or_else(|| panic!("{what} is not selected"))
 }
 
 fn app_reopened(path: &Path) -> App {
@@ -398,4 +454,183 @@ fn walking_and_driving_go_through_the_simulator() {
     let view = app.world().resource::<SimView>();
     assert_eq!(view.mode, Mode::Fly);
     assert!(view.state.is_none());
+}
+
+fn traffic_bodies(app: &mut App) -> Vec<(TrafficBody, Vec3)> {
+    let mut q = app
+        .world_mut()
+        .query::<(&TrafficBody, &Transform, &Visibility)>();
+    let mut v: Vec<_> = q
+        .iter(app.world())
+        .filter(|(_, _, vis)| **vis != Visibility::Hidden)
+        .map(|(b, t, _)| (*b, t.translation))
+        .collect();
+    v.sort_by_key(|(b, _)| (b.car, b.slot));
+    v
+}
+
+fn log_has(app: &App, prefix: &str) -> bool {
+    app.world()
+        .resource::<EditLog>()
+        .lines
+        .iter()
+        .any(|l| l.starts_with(prefix))
+}
+
+#[test]
+fn traffic_is_drawn_moving_and_props_rest_where_the_physics_left_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("props.sprawl");
+    let mut app = sim_app(&path);
+    settle(&mut app);
+    app.world_mut().write_message(SwitchMode(Mode::Walk));
+    run_until(&mut app, "a first pedestrian state", |a| {
+        agent_position(a).is_some()
+    });
+    let feet = agent_position(&app).unwrap();
+
+    // Traffic: boxes at the simulator's poses, and they move.
+    run_until(&mut app, "background traffic drawn", |a| {
+        !a.world().resource::<SimView>().movers.is_empty()
+    });
+    app.update();
+    let before = traffic_bodies(&mut app);
+    assert!(!before.is_empty(), "no traffic drawn");
+    assert_eq!(before.len(), app.world().resource::<SimView>().movers.len());
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        app.update();
+        let now = traffic_bodies(&mut app);
+        let moved = now.iter().any(|(b, p)| {
+            before
+                .iter()
+                .any(|(b0, p0)| b0 == b && p0.distance(*p) > 0.5)
+        });
+        if moved {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no drawn car or pedestrian moved 0.5 m in 60 s"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+
+    // A kick: the bench (or parked car) nearest the pedestrian flies, is
+    // drawn on its own meanwhile, and where it rests goes to the file.
+    let (target, original) = {
+        let s = app.world().resource::<Streamer>();
+        s.live
+            .values()
+            .filter_map(|l| l.chunk.as_ref())
+            .flat_map(|c| c.objects.iter())
+            .filter(|o| matches!(o.class, SemanticClass::Bench | SemanticClass::ParkedCar))
+            .min_by(|a, b| {
+                let d = |o: &sprawl_world::Object| {
+                    let t = o.transform.translation;
+                    Vec2::new(t.x - feet.x, t.z - feet.z).length()
+                        + if o.class == SemanticClass::Bench {
+                            0.0
+                        } else {
+                            40.0
+                        }
+                };
+                d(a).total_cmp(&d(b))
+            })
+            .map(|o| (o.clone(), o.transform))
+            .expect("a bench or parked car near the pedestrian")
+    };
+    let mass = if target.class == SemanticClass::Bench {
+        60.0
+    } else {
+        1200.0
+    };
+    app.world_mut().write_message(PropRequest::Kick {
+        id: target.id,
+        impulse: Vec3::new(0.6, 0.5, 0.6).normalize() * 5.0 * mass,
+    });
+    let rest = format!("{} came to rest", target.id);
+    let mut saw_moving = false;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !log_has(&app, &rest) {
+        app.update();
+        saw_moving |= app.world().resource::<MovingProps>().moving() > 0;
+        assert!(
+            Instant::now() < deadline,
+            "{} {} did not come to rest in 120 s: {:?}",
+            target.class,
+            target.id,
+            app.world().resource::<EditLog>().lines
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert!(saw_moving, "the kicked prop was never drawn on its own");
+    let live = {
+        let s = app.world().resource::<Streamer>();
+        s.chunk(target.id.chunk)
+            .and_then(|c| c.object(target.id))
+            .expect("the prop back in its chunk")
+            .transform
+    };
+    assert!(
+        live.translation.distance(original.translation) > 0.3,
+        "the kicked {} moved only {:?} -> {:?}",
+        target.class,
+        original.translation,
+        live.translation
+    );
+    let in_file = WorldFile::open(&path)
+        .unwrap()
+        .load_chunk(target.id.chunk)
+        .unwrap()
+        .chunk
+        .object(target.id)
+        .unwrap()
+        .transform;
+    assert_eq!(in_file, live);
+
+    // A thrown crate lands and becomes a crate in the file.
+    let (eye, forward) = {
+        let mut q = app
+            .world_mut()
+            .query_filtered::<&Transform, With<StreamAnchor>>();
+        let t = q.single(app.world()).unwrap();
+        (t.translation, t.forward().as_vec3())
+    };
+    app.world_mut().write_message(PropRequest::Throw {
+        from: eye + forward * 1.5,
+        velocity: forward * 8.0 + Vec3::Y * 2.0,
+    });
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !log_has(&app, "a thrown crate landed") {
+        app.update();
+        assert!(
+            Instant::now() < deadline,
+            "the thrown crate did not land in 120 s: {:?} ({})",
+            app.world().resource::<EditLog>().lines,
+            app.world().resource::<SimView>().status
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+
+    // Reopened: the kicked prop rests where it came to rest, the crate is there.
+    app.world_mut().write_message(SwitchMode(Mode::Fly));
+    app.update();
+    drop(app);
+    let mut app = app_reopened(&path);
+    settle(&mut app);
+    let s = app.world().resource::<Streamer>();
+    let again = s
+        .chunk(target.id.chunk)
+        .and_then(|c| c.object(target.id))
+        .expect("the kicked prop after reopening");
+    assert_eq!(again.transform, live);
+    let crates = s
+        .live
+        .values()
+        .filter_map(|l| l.chunk.as_ref())
+        .flat_map(|c| c.objects.iter())
+        .filter(|o| o.id.is_user() && o.class == SemanticClass::Prop)
+        .count();
+    assert_eq!(crates, 1, "the thrown crate after reopening");
 }
