@@ -247,19 +247,23 @@ impl Caster {
         self.always.clear();
         self.start.clear();
         self.start.resize(bins as usize + 1, 0);
-        let each = |c: &Cand, f: &mut dyn FnMut(usize)| {
+        // The bins a candidate covers, as one or two (wrapping) ranges.
+        let spans = |c: &Cand| -> [(usize, usize); 2] {
             if c.first <= c.last {
-                (c.first as usize..=c.last as usize).for_each(&mut *f);
+                [(c.first as usize, c.last as usize + 1), (0, 0)]
             } else {
-                (c.first as usize..bins as usize).for_each(&mut *f);
-                (0..=c.last as usize).for_each(&mut *f);
+                [(c.first as usize, bins as usize), (0, c.last as usize + 1)]
             }
         };
         for (k, c) in self.cands.iter().enumerate() {
             if c.all {
                 self.always.push(k as u32);
             } else {
-                each(c, &mut |b| self.start[b + 1] += 1);
+                for (a, b) in spans(c) {
+                    for n in &mut self.start[a + 1..b + 1] {
+                        *n += 1;
+                    }
+                }
             }
         }
         for b in 0..bins as usize {
@@ -271,10 +275,12 @@ impl Caster {
         self.fill.extend_from_slice(&self.start[..bins as usize]);
         for (k, c) in self.cands.iter().enumerate() {
             if !c.all {
-                each(c, &mut |b| {
-                    self.items[self.fill[b] as usize] = k as u32;
-                    self.fill[b] += 1;
-                });
+                for (a, b) in spans(c) {
+                    for f in &mut self.fill[a..b] {
+                        self.items[*f as usize] = k as u32;
+                        *f += 1;
+                    }
+                }
             }
         }
 
