@@ -234,6 +234,8 @@ impl Mesh {
 
 /// Cells of a heightfield per coarse block.
 const BLOCK: usize = 4;
+/// Blocks of a heightfield per side of its coarsest squares.
+const SUPER: usize = 4;
 
 /// A heightfield in the world frame with per-cell and per-block maxima, so
 /// that a ray skips the stretches it passes above. Same triangles as
@@ -256,6 +258,9 @@ struct Terrain {
     /// Highest sample of each block of `BLOCK × BLOCK` cells.
     block_max: Box<[f32]>,
     blocks: usize,
+    /// Highest sample of each square of `SUPER × SUPER` blocks.
+    super_max: Box<[f32]>,
+    supers: usize,
 }
 
 /// Walks the cells of a square grid (`n × n` cells of `cell` metres from
@@ -355,6 +360,14 @@ impl Terrain {
                 block_max[b] = block_max[b].max(cell_max[r * n + c]);
             }
         }
+        let supers = blocks.div_ceil(SUPER);
+        let mut super_max = vec![f32::MIN; supers * supers];
+        for r in 0..blocks {
+            for c in 0..blocks {
+                let b = (r / SUPER) * supers + c / SUPER;
+                super_max[b] = super_max[b].max(block_max[r * blocks + c]);
+            }
+        }
         Self {
             x0,
             z0,
@@ -365,6 +378,8 @@ impl Terrain {
             cell_max: cell_max.into(),
             block_max: block_max.into(),
             blocks,
+            super_max: super_max.into(),
+            supers,
         }
     }
 
@@ -392,36 +407,53 @@ impl Terrain {
         let n = self.n;
         let w = n + 1;
         let block = self.step * BLOCK as f32;
+        let cells = |ta: f32, tb: f32| {
+            march(
+                p,
+                (d.x, d.z),
+                ta,
+                tb,
+                block,
+                self.blocks,
+                |bc, br, ta, tb| {
+                    if y_min(ta, tb) > self.block_max[br * self.blocks + bc] {
+                        return None;
+                    }
+                    march(p, (d.x, d.z), ta, tb, self.step, n, |c, r, ca, cb| {
+                        if y_min(ca, cb) > self.cell_max[r * n + c] {
+                            return None;
+                        }
+                        let (x0, x1) = (c as f32 * self.step, (c + 1) as f32 * self.step);
+                        let (z0, z1) = (r as f32 * self.step, (r + 1) as f32 * self.step);
+                        let p00 = Vec3::new(x0, self.h[r * w + c], z0);
+                        let p01 = Vec3::new(x1, self.h[r * w + c + 1], z0);
+                        let p10 = Vec3::new(x0, self.h[(r + 1) * w + c], z1);
+                        let p11 = Vec3::new(x1, self.h[(r + 1) * w + c + 1], z1);
+                        let lo = Vec3::new(p.0, ly, p.1);
+                        let a = ray_triangle(lo, d, p00, p10, p01);
+                        let b = ray_triangle(lo, d, p10, p11, p01);
+                        match (a, b) {
+                            (Some(a), Some(b)) => Some(a.min(b)),
+                            (a, b) => a.or(b),
+                        }
+                        .filter(|t| *t <= max)
+                    })
+                },
+            )
+        };
+        // Squares of blocks first: a ray above a whole square skips it at once.
         march(
             p,
             (d.x, d.z),
             t0,
             t1,
-            block,
-            self.blocks,
-            |bc, br, ta, tb| {
-                if y_min(ta, tb) > self.block_max[br * self.blocks + bc] {
+            block * SUPER as f32,
+            self.supers,
+            |sc, sr, ta, tb| {
+                if y_min(ta, tb) > self.super_max[sr * self.supers + sc] {
                     return None;
                 }
-                march(p, (d.x, d.z), ta, tb, self.step, n, |c, r, ca, cb| {
-                    if y_min(ca, cb) > self.cell_max[r * n + c] {
-                        return None;
-                    }
-                    let (x0, x1) = (c as f32 * self.step, (c + 1) as f32 * self.step);
-                    let (z0, z1) = (r as f32 * self.step, (r + 1) as f32 * self.step);
-                    let p00 = Vec3::new(x0, self.h[r * w + c], z0);
-                    let p01 = Vec3::new(x1, self.h[r * w + c + 1], z0);
-                    let p10 = Vec3::new(x0, self.h[(r + 1) * w + c], z1);
-                    let p11 = Vec3::new(x1, self.h[(r + 1) * w + c + 1], z1);
-                    let lo = Vec3::new(p.0, ly, p.1);
-                    let a = ray_triangle(lo, d, p00, p10, p01);
-                    let b = ray_triangle(lo, d, p10, p11, p01);
-                    match (a, b) {
-                        (Some(a), Some(b)) => Some(a.min(b)),
-                        (a, b) => a.or(b),
-                    }
-                    .filter(|t| *t <= max)
-                })
+                cells(ta, tb)
             },
         )
     }
