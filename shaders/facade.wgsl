@@ -11,9 +11,9 @@
 //   surface with no windows (a lamp post).
 //
 // At night (facade.night → 1) a random share of windows glows warm and the
-// lanterns light up. The window grid, and which windows are lit, fade to
-// their average where a window is smaller than a pixel or two, so distant
-// towers neither shimmer nor turn to speckle.
+// lanterns light up. The window grid fades to its average colour where a
+// window is smaller than a pixel or two, so distant towers do not shimmer;
+// their lit windows become lit blocks of windows about two pixels across.
 
 #import bevy_pbr::{
     pbr_fragment::pbr_input_from_standard_material,
@@ -130,12 +130,17 @@ fn fragment(
     // Offices behind curtain walls stay darker than flats.
     let share = select(facade.lit_share, facade.lit_share * 0.5, glass);
     let lit_here = step(1.0 - share, r);
-    // The average is taken in display terms, not in light: a wall of dark
-    // panes with a few bright ones reads dark from afar, so the far glow is
-    // a quarter of the mean radiance (averaging radiance turned far towers
-    // into beige slabs).
-    let lit_avg = share * 0.25;
-    let lit = mix(lit_avg, lit_here, detail);
+    // Far away a window is smaller than a pixel. Averaging the glow over
+    // the wall turned far towers into flat slabs (beige, or grey when
+    // dimmed), so instead blocks of windows about two pixels across light
+    // up: blocks of 2^level × 2^level windows, the same share of them lit,
+    // each at half a window's glow. A dark wall with a few bright specks
+    // is what a lit tower looks like from afar.
+    let level = clamp(ceil(log2(max(max(fw.x, fw.y) * 2.0, 1.0))), 1.0, 7.0);
+    let block = floor(cell / exp2(level));
+    let rb = hash3(vec3<f32>(block.x + 37.0 * level, block.y - 11.0 * level, plane));
+    let lit_far = step(1.0 - share, rb) * 0.5;
+    let lit = mix(lit_far, lit_here, detail);
     // Per-window tint and brightness fade to their averages with the detail
     // too; otherwise each far pixel would pick a random window's colour.
     let warm_avg = vec3<f32>(0.97, 0.76, 0.5);
