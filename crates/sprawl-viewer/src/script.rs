@@ -90,7 +90,11 @@ struct ScriptState {
     started: Instant,
     fly_start: Option<(Instant, Vec3, f32)>,
     frame_ms: Vec<f32>,
+    /// Per frame: seconds into the flight and chunks uploaded that frame.
+    frame_info: Vec<(f32, usize)>,
     missing_frames: usize,
+    /// Seconds into the flight of the first few frames with a missing chunk.
+    missing_at: Vec<f32>,
     coarse_frames: usize,
     served_at_start: u64,
     saved: Arc<AtomicBool>,
@@ -127,7 +131,9 @@ impl Plugin for ScriptPlugin {
             started: Instant::now(),
             fly_start: None,
             frame_ms: Vec::new(),
+            frame_info: Vec::new(),
             missing_frames: 0,
+            missing_at: Vec::new(),
             coarse_frames: 0,
             served_at_start: 0,
             saved: Arc::new(AtomicBool::new(false)),
@@ -274,8 +280,14 @@ fn drive(
             let dt = time.delta_secs() * 1000.0;
             if elapsed > 0.0 && state.frame_ms.len() < 1_000_000 {
                 state.frame_ms.push(dt);
+                state
+                    .frame_info
+                    .push((elapsed, streamer.stats.uploaded_this_frame));
                 if streamer.stats.missing_in_view > 0 {
                     state.missing_frames += 1;
+                    if state.missing_at.len() < 8 {
+                        state.missing_at.push(elapsed);
+                    }
                 }
                 if streamer.stats.coarse_in_view > 0 {
                     state.coarse_frames += 1;
@@ -306,11 +318,36 @@ fn drive(
                     p.max,
                     p.p99 / p.p50.max(0.001)
                 );
+                let at: Vec<String> = state
+                    .missing_at
+                    .iter()
+                    .map(|t| format!("{t:.1} s"))
+                    .collect();
                 println!(
-                    "frames with a chunk in view not ready: {} (nothing on screen yet); \
+                    "frames with a chunk in view not ready: {} (nothing on screen yet{}); \
                      {} with one coarser than wanted",
-                    state.missing_frames, state.coarse_frames
+                    state.missing_frames,
+                    if at.is_empty() {
+                        String::new()
+                    } else {
+                        format!("; at {}", at.join(", "))
+                    },
+                    state.coarse_frames
                 );
+                let mut slow: Vec<usize> = (0..state.frame_ms.len()).collect();
+                slow.sort_by(|a, b| state.frame_ms[*b].total_cmp(&state.frame_ms[*a]));
+                let slow: Vec<String> = slow
+                    .iter()
+                    .take(3)
+                    .map(|&i| {
+                        let (t, up) = state.frame_info[i];
+                        format!(
+                            "{:.0} ms at {t:.1} s ({up} chunks uploaded)",
+                            state.frame_ms[i]
+                        )
+                    })
+                    .collect();
+                println!("slowest frames: {}", slow.join(", "));
                 println!(
                     "chunks made during the flight: {} ({:.2} ms each on the workers); on screen at the end: {}",
                     streamer.stats.served - state.served_at_start,

@@ -337,7 +337,11 @@ fn plan_and_request(
         let v = (pos - last) / dt;
         // Teleports (a new world, a typed position) are not motion.
         let v = if v.length() > 2000.0 { Vec3::ZERO } else { v };
-        streamer.velocity = streamer.velocity.lerp(v, 0.3);
+        // Smoothed over about 50 ms of time, not a number of frames: at a
+        // software rasteriser's 1–2 frames a second a per-frame factor took
+        // seconds to notice a take-off, and the lookahead lagged behind.
+        let a = 1.0 - (-dt / VELOCITY_SMOOTHING_S).exp();
+        streamer.velocity = streamer.velocity.lerp(v, a);
     }
     streamer.last_anchor = Some(pos);
     let ground = world.ground_height(pos.x, pos.z);
@@ -398,6 +402,9 @@ fn plan_and_request(
     streamer.stats.awaiting_upload = awaiting;
     streamer.stats.pending += awaiting;
 }
+
+/// Time constant of the camera velocity estimate (seconds).
+const VELOCITY_SMOOTHING_S: f32 = 0.05;
 
 /// A Bevy mesh from baked buffers (GPU only: the CPU copy stays in the
 /// worker's result for picking).
