@@ -534,6 +534,107 @@ fn follow_camera(
 mod tests {
     use super::*;
 
+    /// The look systems in an app without a renderer: what the panel's
+    /// slider does (it writes [`TimeOfDay`]) shows in the next frame.
+    #[test]
+    fn moving_the_time_of_day_relights_the_city_in_the_next_frame() {
+        let dir = tempfile::tempdir().unwrap();
+        let world = crate::world::open(
+            &crate::world::WorldSource::Prompt {
+                text: "a small town".into(),
+                seed: Some(2),
+                file: Some(dir.path().join("t.sprawl")),
+            },
+            false,
+        )
+        .unwrap();
+        let mut app = App::new();
+        app.add_plugins((MinimalPlugins, AssetPlugin::default()))
+            .init_asset::<FacadeMaterial>()
+            .init_asset::<SkyMaterial>()
+            .init_asset::<StandardMaterial>()
+            .insert_resource(world)
+            .insert_resource(crate::stream::StreamConfig::default())
+            .insert_resource(TimeOfDay { hours: 0.0 })
+            .insert_resource(StartHours(Some(13.0)))
+            .add_systems(Update, (reset_time_for_new_world, apply_look).chain());
+        let facade = app
+            .world_mut()
+            .resource_mut::<Assets<FacadeMaterial>>()
+            .add(FacadeMaterial {
+                base: StandardMaterial::default(),
+                extension: FacadeExtension {
+                    params: FacadeParams {
+                        night: 0.0,
+                        glow: 1.2,
+                        storey: 3.2,
+                        lit_share: 0.35,
+                    },
+                },
+            });
+        let sky = app
+            .world_mut()
+            .resource_mut::<Assets<SkyMaterial>>()
+            .add(SkyMaterial {
+                params: SkyParams {
+                    zenith: Vec4::ZERO,
+                    horizon: Vec4::ZERO,
+                    ground: Vec4::ZERO,
+                    sun_color: Vec4::ZERO,
+                    sun_dir: Vec4::Y,
+                },
+            });
+        app.insert_resource(ChunkMaterials {
+            facade: facade.clone(),
+            ..ChunkMaterials::default()
+        })
+        .insert_resource(LookMaterials {
+            sky: sky.clone(),
+            highlight: Handle::default(),
+        });
+        let sun = app
+            .world_mut()
+            .spawn((Sun, DirectionalLight::default(), Transform::default()))
+            .id();
+        let read = |app: &App| {
+            let night = app
+                .world()
+                .resource::<Assets<FacadeMaterial>>()
+                .get(&facade)
+                .unwrap()
+                .extension
+                .params
+                .night;
+            let zenith = app
+                .world()
+                .resource::<Assets<SkyMaterial>>()
+                .get(&sky)
+                .unwrap()
+                .params
+                .zenith;
+            let lux = app
+                .world()
+                .get::<DirectionalLight>(sun)
+                .unwrap()
+                .illuminance;
+            (night, zenith.truncate().length(), lux)
+        };
+        app.update();
+        assert_eq!(app.world().resource::<TimeOfDay>().hours, 13.0);
+        let (night, zenith, lux) = read(&app);
+        assert!(night < 0.01 && lux > 1000.0, "13:00: {night} {lux}");
+        // The slider moves to 22:00.
+        app.world_mut().resource_mut::<TimeOfDay>().hours = 22.0;
+        app.update();
+        let (night2, zenith2, lux2) = read(&app);
+        assert!(night2 > 0.99, "22:00: windows not lit ({night2})");
+        assert!(lux2 < lux / 100.0, "22:00: {lux2} lux against {lux}");
+        assert!(
+            zenith2 < zenith / 5.0,
+            "22:00: sky {zenith2} against {zenith}"
+        );
+    }
+
     #[test]
     fn sun_rises_in_the_east_and_stands_south_at_noon() {
         let morning = sun_direction(8.0, Season::Spring);
