@@ -410,3 +410,26 @@ fn road_graph_alone_equals_the_generated_chunks_graph() {
     }
     assert!(edges > 100, "only {edges} road edges compared");
 }
+
+/// `ChunkGenerator::generate_physics` (for the simulator) is exactly the
+/// full chunk with every mesh emptied but for its material: same objects,
+/// ids, classes, transforms, physics shapes, heightfield and road graph.
+#[test]
+fn physics_only_chunks_equal_full_chunks_without_meshes() {
+    let mut objects = 0;
+    for (name, spec) in specs() {
+        let generator = ChunkGenerator::new(&spec);
+        for c in fixed_coords().into_iter().step_by(3) {
+            let mut full = generator.generate(c);
+            for o in &mut full.objects {
+                o.mesh = sprawl_world::MeshData {
+                    material: o.mesh.material,
+                    ..Default::default()
+                };
+            }
+            objects += full.objects.len();
+            assert_eq!(generator.generate_physics(c), full, "{name} {c:?}");
+        }
+    }
+    assert!(objects > 1000, "only {objects} objects compared");
+}

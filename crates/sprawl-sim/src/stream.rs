@@ -251,7 +251,9 @@ impl Loader {
     fn make(&mut self, coord: ChunkCoord) -> Result<Chunk, SimError> {
         match (&self.source, &self.file) {
             (_, Some(f)) => Ok(f.load_chunk(coord)?.chunk),
-            (ChunkSource::Spec(spec), None) => Ok(ChunkGenerator::new(spec).generate(coord)),
+            (ChunkSource::Spec(spec), None) => {
+                Ok(ChunkGenerator::new(spec).generate_physics(coord))
+            }
             (ChunkSource::File(_), None) => unreachable!("a file source always has its file"),
         }
     }
@@ -285,7 +287,8 @@ fn worker(jobs: Receiver<Job>, done: Sender<Done>) {
                         if j.cancel.load(Ordering::Relaxed) {
                             continue;
                         }
-                        let chunk = Ok(generator.generate(j.coord));
+                        // The simulator never draws: physics-only chunks (no meshes).
+                        let chunk = Ok(generator.generate_physics(j.coord));
                         if done
                             .send(Done {
                                 epoch: j.epoch,

@@ -4,7 +4,7 @@
 //! chunk being generated, which is what makes terrain, rivers, coasts and
 //! districts continue across chunk edges without seams.
 
-use super::noise::{fbm, hash2, lerp, smoothstep, unit, unit_n, value2};
+use super::noise::{NoiseCache, fbm, hash2, lerp, smoothstep, unit, unit_n, value2, with_cache};
 use sprawl_world::{DistrictKind, SketchCell, SketchLayout, TerrainKind, WorldSpec};
 
 /// What kind of water a point is in, for deciding bridges.
@@ -54,10 +54,11 @@ impl<'a> Fields<'a> {
     }
 
     /// Dry-land height before any water is carved (metres).
-    fn land(&self, x: f64, z: f64) -> f64 {
+    fn land(&self, cache: &mut NoiseCache, x: f64, z: f64) -> f64 {
         let n = 0.5
             + 0.5
                 * fbm(
+                    cache,
                     self.seed ^ 0x7e44,
                     x * self.freq,
                     z * self.freq,
@@ -79,27 +80,27 @@ impl<'a> Fields<'a> {
     }
 
     /// Centre of the river at `x` (its z, metres).
-    fn river_z(&self, x: f64) -> f64 {
+    fn river_z(&self, cache: &mut NoiseCache, x: f64) -> f64 {
         f64::from(self.spec.water.river_offset)
             + 140.0 * (x / 520.0 + self.river_phase).sin()
-            + 60.0 * value2(self.seed ^ 0x51fe, x / 300.0, 0.5)
+            + 60.0 * value2(cache, self.seed ^ 0x51fe, x / 300.0, 0.5)
     }
 
     /// Signed distance into the sea (positive = sea), metres; `None` without a coast.
-    fn coast(&self, x: f64, z: f64) -> Option<f64> {
+    fn coast(&self, cache: &mut NoiseCache, x: f64, z: f64) -> Option<f64> {
         let dir = self.spec.water.coast?;
         let (dx, dz) = dir.vector();
         let d = x * f64::from(dx) + z * f64::from(dz) - f64::from(self.spec.water.coast_distance);
-        Some(d + 70.0 * fbm(self.seed ^ 0xc0a5, x / 450.0, z / 450.0, 3))
+        Some(d + 70.0 * fbm(cache, self.seed ^ 0xc0a5, x / 450.0, z / 450.0, 3))
     }
 
     /// Lake membership in `0..=1`.
-    fn lake(&self, x: f64, z: f64) -> f64 {
+    fn lake(&self, cache: &mut NoiseCache, x: f64, z: f64) -> f64 {
         let lakes = f64::from(self.spec.water.lakes);
         if lakes <= 0.0 {
             return 0.0;
         }
-        let n = 0.5 + 0.5 * fbm(self.seed ^ 0x1a4e, x / 700.0, z / 700.0, 2);
+        let n = 0.5 + 0.5 * fbm(cache, self.seed ^ 0x1a4e, x / 700.0, z / 700.0, 2);
         let th = 0.78 - 0.22 * lakes;
         smoothstep(th - 0.02, th + 0.03, n)
     }
@@ -118,15 +119,19 @@ impl<'a> Fields<'a> {
 
     /// Ground height (metres) at world `(x, z)`.
     pub fn height(&self, x: f64, z: f64) -> f64 {
-        let raw = self.land(x, z);
+        with_cache(|cache| self.height_in(cache, x, z))
+    }
+
+    fn height_in(&self, cache: &mut NoiseCache, x: f64, z: f64) -> f64 {
+        let raw = self.land(cache, x, z);
         let base = self.level + 1.6;
         let bed = self.level - 2.5;
         let river = self
             .spec
             .water
             .river_width
-            .map(|w| (z - self.river_z(x)).abs() - f64::from(w) * 0.5);
-        let coast = self.coast(x, z);
+            .map(|w| (z - self.river_z(cache, x)).abs() - f64::from(w) * 0.5);
+        let coast = self.coast(cache, x, z);
         // Hills flatten into a flood plain near rivers and a shore near the sea.
         let mut relief = 1.0_f64;
         if let Some(d) = river {
@@ -143,7 +148,7 @@ impl<'a> Fields<'a> {
         if let Some(c) = coast {
             h = lerp(h, self.level - 6.0, smoothstep(-40.0, 30.0, c));
         }
-        let l = self.lake(x, z);
+        let l = self.lake(cache, x, z);
         if l > 0.0 {
             h = lerp(h, bed, l);
         }
@@ -160,7 +165,10 @@ impl<'a> Fields<'a> {
             return WaterKind::Land;
         }
         let in_sketch = self.sketch_at(x, z).is_some_and(|(w, _)| w > 0.5);
-        if !in_sketch && (self.coast(x, z).is_some_and(|c| c > -20.0) || self.lake(x, z) > 0.5) {
+        let open = with_cache(|cache| {
+            self.coast(cache, x, z).is_some_and(|c| c > -20.0) || self.lake(cache, x, z) > 0.5
+        });
+        if !in_sketch && open {
             WaterKind::Open
         } else {
             WaterKind::Crossable
@@ -169,7 +177,12 @@ impl<'a> Fields<'a> {
 
     /// Road surface height (metres): on the ground, or on a low deck over water.
     pub fn road_height(&self, x: f64, z: f64) -> f64 {
-        self.height(x, z).max(self.level + 1.2) + 0.12
+        self.road_height_over(self.height(x, z))
+    }
+
+    /// Road surface height over ground of height `ground` (metres).
+    pub fn road_height_over(&self, ground: f64) -> f64 {
+        ground.max(self.level + 1.2) + 0.12
     }
 
     /// The district at a point: drawn in the sketch, else the nearest

@@ -78,6 +78,7 @@ impl<'a> ChunkGenerator<'a> {
             seed: self.fields.spec.seed,
             objects: Vec::new(),
             used: HashSet::new(),
+            meshes: false,
         };
         let net = Network::new(&self.fields);
         let area = Region::new(
@@ -92,6 +93,20 @@ impl<'a> ChunkGenerator<'a> {
 
     /// Generates chunk `coord`.
     pub fn generate(&self, coord: ChunkCoord) -> Chunk {
+        self.generate_with(coord, true)
+    }
+
+    /// Chunk `coord` for physics and sensors only: the same as
+    /// [`generate`](Self::generate) (objects, ids, classes, transforms,
+    /// physics shapes, heightfield, road graph, provenance) except that every
+    /// object's mesh is empty but for its material. A simulator never draws
+    /// meshes, and skipping them (terrain normals, road normals and UVs,
+    /// water surfaces, copies of prop meshes) makes chunks cheaper.
+    pub fn generate_physics(&self, coord: ChunkCoord) -> Chunk {
+        self.generate_with(coord, false)
+    }
+
+    fn generate_with(&self, coord: ChunkCoord, meshes: bool) -> Chunk {
         let spec = self.fields.spec;
         let size = spec.chunk_size;
         let (ox, oz) = coord.origin(size);
@@ -108,6 +123,7 @@ impl<'a> ChunkGenerator<'a> {
             seed: spec.seed,
             objects: Vec::with_capacity(256),
             used: HashSet::with_capacity(256),
+            meshes,
         };
         let net = Network::new(&self.fields);
         let area = Region::new(
@@ -146,6 +162,8 @@ pub(crate) struct Builder {
     seed: u64,
     objects: Vec<Object>,
     used: HashSet<u32>,
+    /// Whether objects keep their meshes (else: material only).
+    meshes: bool,
 }
 
 impl Builder {
@@ -163,6 +181,7 @@ impl Builder {
         shape: PhysicsShape,
         mesh: MeshData,
     ) {
+        let mesh = if self.meshes { mesh } else { Self::bare(&mesh) };
         let mut local = (sprawl_world::hash::mix64(key ^ self.seed) as u32) & !ObjectId::USER_BIT;
         while !self.used.insert(local) {
             local = (local.wrapping_mul(0x9e37_79b9).wrapping_add(1)) & !ObjectId::USER_BIT;
@@ -175,6 +194,50 @@ impl Builder {
             mesh,
             provenance: 0,
         });
+    }
+
+    /// Whether objects keep their meshes; when not, builders may skip
+    /// whatever only the mesh needs (normals, UVs, whole render-only meshes).
+    pub fn meshes(&self) -> bool {
+        self.meshes
+    }
+
+    /// A mesh as a physics-only chunk keeps it: the material alone.
+    fn bare(mesh: &MeshData) -> MeshData {
+        MeshData {
+            material: mesh.material,
+            ..MeshData::default()
+        }
+    }
+
+    /// A copy of a shared mesh for a new object (the material alone when
+    /// meshes are off).
+    pub fn mesh_of(&self, mesh: &MeshData) -> MeshData {
+        if self.meshes {
+            mesh.clone()
+        } else {
+            Self::bare(mesh)
+        }
+    }
+
+    /// Adds an object whose physics shape is its own triangle mesh.
+    pub fn push_trimesh(&mut self, key: u64, class: SemanticClass, mesh: MeshData) {
+        let transform = self.chunk_transform();
+        if self.meshes {
+            let shape = trimesh_of(&mesh);
+            self.push(key, class, transform, shape, mesh);
+        } else {
+            let bare = Self::bare(&mesh);
+            let shape = PhysicsShape::TriMesh {
+                indices: mesh
+                    .indices
+                    .chunks_exact(3)
+                    .map(|t| [t[0], t[1], t[2]])
+                    .collect(),
+                vertices: mesh.positions,
+            };
+            self.push(key, class, transform, shape, bare);
+        }
     }
 
     /// Chunk-origin transform at height 0, for meshes built in chunk-local metres.

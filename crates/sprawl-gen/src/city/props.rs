@@ -51,7 +51,7 @@ pub fn tree(fields: &Fields, p: DVec2, key: u64, out: &mut Builder) {
         center: [0.0, 1.5, 0.0],
         half_extents: [0.2, 1.5, 0.2],
     };
-    out.push(key, SemanticClass::Tree, t, shape, tree_mesh().clone());
+    out.push(key, SemanticClass::Tree, t, shape, out.mesh_of(tree_mesh()));
 }
 
 fn lamp_mesh() -> &'static MeshData {
@@ -109,7 +109,7 @@ pub fn bench(fields: &Fields, p: DVec2, yaw: f64, key: u64, out: &mut Builder) {
         SemanticClass::Bench,
         place(fields, p, yaw, 1.0, false),
         shape,
-        bench_mesh().clone(),
+        out.mesh_of(bench_mesh()),
     );
 }
 
@@ -188,7 +188,7 @@ pub fn street_props(fields: &Fields, segs: &[Seg], out: &mut Builder) {
                         SemanticClass::Lamp,
                         t,
                         shape,
-                        lamp_mesh().clone(),
+                        out.mesh_of(lamp_mesh()),
                     );
                 }
             }

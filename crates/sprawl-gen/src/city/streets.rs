@@ -4,15 +4,72 @@
 use super::fields::{Fields, WaterKind};
 use super::network::{SIDEWALK, Seg, clip, surface_width};
 use super::noise::hash_key;
-use super::{Builder, shapes, trimesh_of};
+use super::{Builder, shapes};
 use glam::{DVec2, Vec3};
 use sprawl_world::{
     MaterialId, MaterialKind, MeshData, PhysicsShape, RoadEdge, RoadGraph, RoadNode, SemanticClass,
 };
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 /// Longest straight run of a road mesh before it is re-draped on the ground (metres).
 const DRAPE_STEP: f64 = 4.0;
+
+/// Ground and road heights along one piece, each evaluated once: the road
+/// strip, both sidewalks, both kerbs, the bridge decks and the water test
+/// all ask for the same points (a centreline point, or a point at one of
+/// four lateral offsets). Pure memoisation: the values are the fields' own.
+struct Ground<'a> {
+    fields: &'a Fields<'a>,
+    point: &'a dyn Fn(f64) -> DVec2,
+    side: DVec2,
+    /// The lateral offsets asked for (metres).
+    offsets: [f64; 4],
+    /// Per parameter `t` (sorted): ground height at the centreline, then at
+    /// each offset; NaN until asked.
+    memo: RefCell<Vec<(f64, [f64; 5])>>,
+}
+
+impl Ground<'_> {
+    fn entry(&self, t: f64, slot: usize, q: impl FnOnce() -> DVec2) -> f64 {
+        let mut memo = self.memo.borrow_mut();
+        let k = match memo.binary_search_by(|e| e.0.total_cmp(&t)) {
+            Ok(k) => k,
+            Err(k) => {
+                memo.insert(k, (t, [f64::NAN; 5]));
+                k
+            }
+        };
+        let v = &mut memo[k].1[slot];
+        if v.is_nan() {
+            let q = q();
+            *v = self.fields.height(q.x, q.y);
+        }
+        *v
+    }
+
+    /// Ground height at the centreline point of `t`.
+    fn centre(&self, t: f64) -> f64 {
+        self.entry(t, 0, || (self.point)(t))
+    }
+
+    /// `fields.road_height` at the centreline point of `t`.
+    fn road(&self, t: f64) -> f64 {
+        self.fields.road_height_over(self.centre(t))
+    }
+
+    /// Ground height `o` metres right of the centreline point of `t`.
+    fn edge(&self, t: f64, o: f64) -> f64 {
+        let q = || (self.point)(t) + self.side * o;
+        match self.offsets.iter().position(|x| *x == o) {
+            Some(i) => self.entry(t, i + 1, q),
+            None => {
+                let q = q();
+                self.fields.height(q.x, q.y)
+            }
+        }
+    }
+}
 
 /// A segment's part inside the chunk.
 struct Piece {
@@ -208,17 +265,19 @@ fn surfaces(fields: &Fields, segs: &[Seg], seg: &Seg, p: &Piece, out: &mut Build
         }
     };
 
+    let ground = Ground {
+        fields,
+        point: &point,
+        side,
+        offsets: [-half - SIDEWALK, -half, half, half + SIDEWALK],
+        memo: RefCell::new(Vec::with_capacity(ts.len() + 2)),
+    };
     let mut road = shapes::mesh(MaterialId::of(MaterialKind::Asphalt));
-    strip(
-        &mut road, out, fields, &ts, &point, side, -half, half, 0.0, len,
-    );
+    strip(&mut road, out, &ground, &ts, -half, half, 0.0, len);
     let key = seg.key ^ ((p.t0 * 1e6) as i64 as u64).wrapping_mul(0x9e37_79b9);
-    let shape = trimesh_of(&road);
-    out.push(
+    out.push_trimesh(
         hash_key(out.seed, 0x20ad, key as i64, 0),
         SemanticClass::Road,
-        out.chunk_transform(),
-        shape,
         road,
     );
 
@@ -241,10 +300,8 @@ fn surfaces(fields: &Fields, segs: &[Seg], seg: &Seg, p: &Piece, out: &mut Build
         strip(
             &mut walk,
             out,
-            fields,
+            &ground,
             &walk_ts,
-            &point,
-            side,
             half,
             half + SIDEWALK,
             0.15,
@@ -253,24 +310,19 @@ fn surfaces(fields: &Fields, segs: &[Seg], seg: &Seg, p: &Piece, out: &mut Build
         strip(
             &mut walk,
             out,
-            fields,
+            &ground,
             &walk_ts,
-            &point,
-            side,
             -half - SIDEWALK,
             -half,
             0.15,
             len,
         );
         for edge in [half, -half] {
-            kerb(&mut walk, out, fields, &walk_ts, &point, side * edge);
+            kerb(&mut walk, out, &ground, &walk_ts, edge);
         }
-        let shape = trimesh_of(&walk);
-        out.push(
+        out.push_trimesh(
             hash_key(out.seed, 0x51de, key as i64, 0),
             SemanticClass::Sidewalk,
-            out.chunk_transform(),
-            shape,
             walk,
         );
     }
@@ -279,8 +331,11 @@ fn surfaces(fields: &Fields, segs: &[Seg], seg: &Seg, p: &Piece, out: &mut Build
     let wet: Vec<bool> = ts
         .iter()
         .map(|t| {
-            let q = point(*t);
-            fields.water(q.x, q.y) != WaterKind::Land
+            // `fields.water` is `Land` whenever the ground is at or above the level.
+            ground.centre(*t) < fields.level && {
+                let q = point(*t);
+                fields.water(q.x, q.y) != WaterKind::Land
+            }
         })
         .collect();
     let mut k = 0;
@@ -295,16 +350,7 @@ fn surfaces(fields: &Fields, segs: &[Seg], seg: &Seg, p: &Piece, out: &mut Build
         }
         let end = k.min(ts.len() - 1);
         if end > start {
-            deck(
-                fields,
-                &ts[start..=end],
-                &point,
-                side,
-                half,
-                key,
-                start,
-                out,
-            );
+            deck(&ground, &ts[start..=end], half, key, start, out);
         }
     }
 }
@@ -315,10 +361,8 @@ fn surfaces(fields: &Fields, segs: &[Seg], seg: &Seg, p: &Piece, out: &mut Build
 fn strip(
     mesh: &mut MeshData,
     out: &Builder,
-    fields: &Fields,
+    ground: &Ground,
     ts: &[f64],
-    point: &dyn Fn(f64) -> DVec2,
-    side: DVec2,
     o0: f64,
     o1: f64,
     lift: f64,
@@ -326,13 +370,10 @@ fn strip(
 ) {
     let base = mesh.positions.len() as u32;
     for t in ts {
-        let c = point(*t);
+        let c = (ground.point)(*t);
         for o in [o0, o1] {
-            let q = c + side * o;
-            let y = fields
-                .road_height(c.x, c.y)
-                .max(fields.height(q.x, q.y) + 0.05)
-                + lift;
+            let q = c + ground.side * o;
+            let y = ground.road(*t).max(ground.edge(*t, o) + 0.05) + lift;
             let v = out.local(q, y);
             mesh.push_vertex(v.to_array(), [0.0, 1.0, 0.0], [o as f32, (t * len) as f32]);
         }
@@ -347,30 +388,21 @@ fn strip(
         // Winding for +Y normals given `side` is the right-hand normal of the direction.
         mesh.indices.extend_from_slice(&[a, b, c, b, d, c]);
     }
-    fix_normals(mesh, base);
+    if out.meshes() {
+        fix_normals(mesh, base);
+    }
 }
 
 /// The kerb: a vertical face along a sidewalk's road edge, from the sidewalk
 /// surface down below the road, so no gap shows under the sidewalk.
-/// `edge` is the lateral offset of the kerb (metres, signed) times `side`.
-fn kerb(
-    mesh: &mut MeshData,
-    out: &Builder,
-    fields: &Fields,
-    ts: &[f64],
-    point: &dyn Fn(f64) -> DVec2,
-    edge: DVec2,
-) {
+/// `offset` is the lateral offset of the kerb (metres, signed).
+fn kerb(mesh: &mut MeshData, out: &Builder, ground: &Ground, ts: &[f64], offset: f64) {
+    let edge = ground.side * offset;
     for pair in ts.windows(2) {
-        let (a, b) = (point(pair[0]), point(pair[1]));
+        let (a, b) = ((ground.point)(pair[0]), (ground.point)(pair[1]));
         let (qa, qb) = (a + edge, b + edge);
-        let top = |c: DVec2, q: DVec2| {
-            fields
-                .road_height(c.x, c.y)
-                .max(fields.height(q.x, q.y) + 0.05)
-                + 0.15
-        };
-        let (ta, tb) = (top(a, qa), top(b, qb));
+        let top = |t: f64| ground.road(t).max(ground.edge(t, offset) + 0.05) + 0.15;
+        let (ta, tb) = (top(pair[0]), top(pair[1]));
         let quad = [
             out.local(qa, ta - 0.45),
             out.local(qb, tb - 0.45),
@@ -407,25 +439,13 @@ fn fix_normals(mesh: &mut MeshData, base: u32) {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn deck(
-    fields: &Fields,
-    ts: &[f64],
-    point: &dyn Fn(f64) -> DVec2,
-    side: DVec2,
-    half: f64,
-    key: u64,
-    start: usize,
-    out: &mut Builder,
-) {
+fn deck(ground: &Ground, ts: &[f64], half: f64, key: u64, start: usize, out: &mut Builder) {
+    let side = ground.side;
     let mut mesh = shapes::mesh(MaterialId::of(MaterialKind::Concrete));
     let w = half + 0.6;
     for pair in ts.windows(2) {
-        let (a, b) = (point(pair[0]), point(pair[1]));
-        let (ya, yb) = (
-            fields.road_height(a.x, a.y) - 0.05,
-            fields.road_height(b.x, b.y) - 0.05,
-        );
+        let (a, b) = ((ground.point)(pair[0]), (ground.point)(pair[1]));
+        let (ya, yb) = (ground.road(pair[0]) - 0.05, ground.road(pair[1]) - 0.05);
         let corners = |y_off: f64| {
             [
                 out.local(a - side * w, ya + y_off),
@@ -458,16 +478,17 @@ fn deck(
             shapes::prism(&mut mesh, &ring, 1.0, false);
         }
     }
-    let shape = if mesh.is_empty() {
-        PhysicsShape::None
+    let key = hash_key(out.seed, 0xb41d, key as i64, start as i64);
+    if mesh.is_empty() {
+        let transform = out.chunk_transform();
+        out.push(
+            key,
+            SemanticClass::Bridge,
+            transform,
+            PhysicsShape::None,
+            mesh,
+        );
     } else {
-        trimesh_of(&mesh)
-    };
-    out.push(
-        hash_key(out.seed, 0xb41d, key as i64, start as i64),
-        SemanticClass::Bridge,
-        out.chunk_transform(),
-        shape,
-        mesh,
-    );
+        out.push_trimesh(key, SemanticClass::Bridge, mesh);
+    }
 }

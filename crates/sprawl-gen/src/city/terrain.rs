@@ -17,6 +17,42 @@ pub fn generate(fields: &Fields, out: &mut Builder, size: f32) -> Heightfield {
     let gx0 = i64::from(out.coord.x) * i64::from(CELLS) - 1;
     let gz0 = i64::from(out.coord.z) * i64::from(CELLS) - 1;
     let w = (n + 2) as usize;
+    if !out.meshes() {
+        // Physics only: the heightfield's own samples, no ring, no mesh.
+        let mut heights = Vec::with_capacity((n * n) as usize);
+        for r in 1..=n as usize {
+            for c in 1..=n as usize {
+                let x = (gx0 + c as i64) as f64 * step;
+                let z = (gz0 + r as i64) as f64 * step;
+                heights.push(fields.height(x, z) as f32);
+            }
+        }
+        let field = Heightfield {
+            samples: n,
+            size,
+            heights,
+        };
+        let key = hash_key(out.seed, 0x7e11a, 0, 0);
+        let transform = out.chunk_transform();
+        out.push(
+            key,
+            SemanticClass::Terrain,
+            transform,
+            field.to_shape(),
+            MeshData::new(MaterialId::of(MaterialKind::Grass)),
+        );
+        if water_cells(&field, fields.level as f32) {
+            let transform = out.chunk_transform();
+            out.push(
+                hash_key(out.seed, 0x3a7e, 0, 0),
+                SemanticClass::Water,
+                transform,
+                PhysicsShape::None,
+                shapes::mesh(MaterialId::of(MaterialKind::Water)),
+            );
+        }
+        return field;
+    }
     let mut ring = vec![0.0f64; w * w];
     for r in 0..w {
         for c in 0..w {
@@ -112,4 +148,15 @@ pub fn generate(fields: &Fields, out: &mut Builder, size: f32) -> Heightfield {
         );
     }
     field
+}
+
+/// Whether any cell dips below the water level (the water surface is not empty).
+fn water_cells(field: &Heightfield, level: f32) -> bool {
+    (0..CELLS).any(|r| {
+        (0..CELLS).any(|c| {
+            [(c, r), (c + 1, r), (c, r + 1), (c + 1, r + 1)]
+                .iter()
+                .any(|(cc, rr)| field.at(*cc, *rr) < level)
+        })
+    })
 }
