@@ -299,7 +299,12 @@ impl Plugin for LookPlugin {
         .add_systems(Startup, setup)
         .add_systems(
             Update,
-            (reset_time_for_new_world, apply_look, follow_camera)
+            (
+                reset_time_for_new_world,
+                apply_look,
+                follow_camera,
+                street_lights,
+            )
                 .chain()
                 .in_set(LookSet::Apply),
         );
@@ -517,6 +522,82 @@ fn apply_look(
             sun_color: sc.extend(1.0),
             sun_dir: s.sun_dir.extend(s.night),
         };
+    }
+}
+
+/// Street lamps near the camera that light the street at night (the
+/// nearest [`STREET_LIGHTS`]; the rest only glow, in the façade shader).
+#[derive(Component, Debug)]
+pub struct StreetLight;
+
+/// How many lamps near the camera cast light at night (point lights without
+/// shadows; a software rasteriser pays for each one in every pixel they reach).
+pub const STREET_LIGHTS: usize = 10;
+/// Luminous power of one lamp (lumens): bright enough to pool on the street
+/// under the night exposure of [`sky_state`].
+pub const LAMP_LUMENS: f32 = 150_000.0;
+/// Reach of a lamp's light (metres).
+pub const LAMP_RANGE: f32 = 22.0;
+/// Where a lamp's lantern is, in the lamp's own frame (metres; see
+/// `lamp_mesh` in sprawl-gen).
+const LANTERN: Vec3 = Vec3::new(0.0, 5.6, 1.35);
+
+/// Puts the street lights on the lamps nearest the camera, every few frames.
+fn street_lights(
+    mut commands: Commands,
+    time: Res<TimeOfDay>,
+    world: Option<Res<ActiveWorld>>,
+    config: Res<crate::stream::StreamConfig>,
+    streamer: Option<Res<crate::stream::Streamer>>,
+    anchor: Query<&GlobalTransform, With<StreamAnchor>>,
+    mut lights: Query<(Entity, &mut Transform, &mut PointLight), With<StreetLight>>,
+    mut frame: Local<u32>,
+) {
+    *frame = frame.wrapping_add(1);
+    if !(*frame).is_multiple_of(8) {
+        return;
+    }
+    let (Some(world), Some(streamer), Ok(cam)) = (world, streamer, anchor.single()) else {
+        return;
+    };
+    let night = sky_state(time.hours, &world.spec.look, config.horizon()).night;
+    let here = cam.translation();
+    let mut lamps: Vec<(f32, Vec3)> = Vec::new();
+    if night > 0.05 {
+        for live in streamer.live.values() {
+            let Some(chunk) = &live.chunk else { continue };
+            for o in &chunk.objects {
+                if o.class == sprawl_world::SemanticClass::Lamp {
+                    let p = o.transform.apply(LANTERN);
+                    lamps.push((p.distance_squared(here), p));
+                }
+            }
+        }
+        lamps.sort_by(|a, b| a.0.total_cmp(&b.0));
+        lamps.truncate(STREET_LIGHTS);
+    }
+    let mut existing: Vec<_> = lights.iter_mut().collect();
+    for (i, (_, at)) in lamps.iter().enumerate() {
+        let light = PointLight {
+            color: Color::srgb(1.0, 0.8, 0.55),
+            intensity: LAMP_LUMENS * night,
+            range: LAMP_RANGE,
+            radius: 0.2,
+            shadow_maps_enabled: false,
+            ..default()
+        };
+        match existing.get_mut(i) {
+            Some((_, t, l)) => {
+                t.translation = *at;
+                **l = light;
+            }
+            None => {
+                commands.spawn((StreetLight, light, Transform::from_translation(*at)));
+            }
+        }
+    }
+    for (e, _, _) in existing.iter().skip(lamps.len()) {
+        commands.entity(*e).despawn();
     }
 }
 
