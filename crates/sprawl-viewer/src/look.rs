@@ -543,6 +543,10 @@ pub const LAMP_RANGE: f32 = 22.0;
 const LANTERN: Vec3 = Vec3::new(0.0, 5.6, 1.35);
 
 /// Puts the street lights on the lamps nearest the camera, every few frames.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the lights follow the time, the world, the stream and the camera"
+)]
 fn street_lights(
     mut commands: Commands,
     time: Res<TimeOfDay>,
