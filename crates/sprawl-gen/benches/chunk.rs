@@ -1,4 +1,5 @@
-//! One 128 m chunk: layout + meshes + physics shapes, on one core.
+//! One 128 m chunk: layout + meshes + physics shapes, on one core; then the
+//! same chunk physics-only (`generate_physics`, what the simulator loads).
 //!
 //! `cargo bench -p sprawl-gen --bench chunk` prints the median per spec.
 //! Target (issue: foundation): median ≤ 2 ms per chunk in release.
@@ -55,6 +56,23 @@ fn bench(c: &mut Criterion) {
             b.iter(|| {
                 k = (k + 1) % coords.len();
                 black_box(g.generate(black_box(coords[k])))
+            })
+        });
+    }
+    group.finish();
+
+    // What the simulator asks for: the same chunk without meshes.
+    let mut group = c.benchmark_group("chunk_128m_physics");
+    for (name, spec) in specs() {
+        let generator = ChunkGenerator::new(&spec);
+        let coords: Vec<ChunkCoord> = (0..16)
+            .map(|i| ChunkCoord::new(i % 4 - 2, i / 4 - 2))
+            .collect();
+        let mut k = 0;
+        group.bench_with_input(BenchmarkId::from_parameter(name), &generator, |b, g| {
+            b.iter(|| {
+                k = (k + 1) % coords.len();
+                black_box(g.generate_physics(black_box(coords[k])))
             })
         });
     }
