@@ -20,6 +20,7 @@ use rapier3d::parry::shape::Shape;
 use rapier3d::parry::utils::Array2;
 use rapier3d::pipeline::{QueryFilter, QueryPipeline};
 use rapier3d::prelude::SoftBodySet;
+use sprawl_world::geom::ray_triangle;
 use sprawl_world::{Chunk, Object, PhysicsShape, SemanticClass};
 
 /// Converts a workspace (glam 0.32) vector to rapier's (glam 0.33).
@@ -219,7 +220,7 @@ impl Mesh {
             let mut best: Option<f32> = None;
             for &k in &self.items[self.start[i] as usize..self.start[i + 1] as usize] {
                 let [a, b, cc] = self.tris[k as usize];
-                if let Some(t) = ray_triangle(o, d, a, b, cc)
+                if let Some(t) = ray_triangle(o, d, a, b, cc, 0.0)
                     && t <= max
                     && best.is_none_or(|x| t < x)
                 {
@@ -314,31 +315,6 @@ fn march<T>(
     }
 }
 
-/// Möller–Trumbore, both sides: distance along the ray if it meets the triangle.
-#[inline]
-fn ray_triangle(o: Vec3, d: Vec3, a: Vec3, b: Vec3, c: Vec3) -> Option<f32> {
-    let e1 = b - a;
-    let e2 = c - a;
-    let p = d.cross(e2);
-    let det = e1.dot(p);
-    if det.abs() < 1e-12 {
-        return None;
-    }
-    let inv = 1.0 / det;
-    let s = o - a;
-    let u = s.dot(p) * inv;
-    if !(0.0..=1.0).contains(&u) {
-        return None;
-    }
-    let q = s.cross(e1);
-    let v = d.dot(q) * inv;
-    if v < 0.0 || u + v > 1.0 {
-        return None;
-    }
-    let t = e2.dot(q) * inv;
-    (t >= 0.0).then_some(t)
-}
-
 impl Terrain {
     fn new(x0: f32, y0: f32, z0: f32, size: f32, samples: usize, heights: &[f32]) -> Self {
         let n = samples - 1;
@@ -430,8 +406,8 @@ impl Terrain {
                         let p10 = Vec3::new(x0, self.h[(r + 1) * w + c], z1);
                         let p11 = Vec3::new(x1, self.h[(r + 1) * w + c + 1], z1);
                         let lo = Vec3::new(p.0, ly, p.1);
-                        let a = ray_triangle(lo, d, p00, p10, p01);
-                        let b = ray_triangle(lo, d, p10, p11, p01);
+                        let a = ray_triangle(lo, d, p00, p10, p01, 0.0);
+                        let b = ray_triangle(lo, d, p10, p11, p01, 0.0);
                         match (a, b) {
                             (Some(a), Some(b)) => Some(a.min(b)),
                             (a, b) => a.or(b),

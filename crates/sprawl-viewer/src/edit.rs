@@ -29,6 +29,7 @@ use crate::stream::{ChunkMaterials, StreamSet, Streamer, rebake};
 use crate::world::ActiveWorld;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
+use sprawl_world::geom::{ray_aabb, ray_triangle};
 use sprawl_world::hash::StableHasher;
 use sprawl_world::{
     ChunkCoord, Edit, MaterialId, MaterialKind, MeshData, Object, ObjectId, PhysicsShape,
@@ -198,36 +199,8 @@ pub struct Hit {
     pub distance: f32,
 }
 
-fn ray_box(origin: Vec3, inv: Vec3, lo: Vec3, hi: Vec3) -> Option<f32> {
-    let t0 = (lo - origin) * inv;
-    let t1 = (hi - origin) * inv;
-    let tmin = t0.min(t1).max_element();
-    let tmax = t0.max(t1).min_element();
-    (tmax >= tmin.max(0.0)).then_some(tmin.max(0.0))
-}
-
-fn ray_triangle(o: Vec3, d: Vec3, a: Vec3, b: Vec3, c: Vec3) -> Option<f32> {
-    let e1 = b - a;
-    let e2 = c - a;
-    let p = d.cross(e2);
-    let det = e1.dot(p);
-    if det.abs() < 1e-9 {
-        return None;
-    }
-    let inv = 1.0 / det;
-    let s = o - a;
-    let u = s.dot(p) * inv;
-    if !(0.0..=1.0).contains(&u) {
-        return None;
-    }
-    let q = s.cross(e1);
-    let v = d.dot(q) * inv;
-    if v < 0.0 || u + v > 1.0 {
-        return None;
-    }
-    let t = e2.dot(q) * inv;
-    (t > 1e-4).then_some(t)
-}
+/// Hits nearer than this (metres) are the ray's own origin surface.
+const PICK_T_MIN: f32 = 1e-4;
 
 /// The nearest object a ray hits, among chunks loaded at full detail.
 pub fn pick(streamer: &Streamer, origin: Vec3, dir: Vec3, max_distance: f32) -> Option<Hit> {
@@ -241,7 +214,7 @@ pub fn pick(streamer: &Streamer, origin: Vec3, dir: Vec3, max_distance: f32) -> 
         let Some(chunk) = &live.chunk else { continue };
         for (object, (lo, hi)) in chunk.objects.iter().zip(&live.object_bounds) {
             let limit = best.map_or(max_distance, |b| b.distance);
-            match ray_box(origin, inv, Vec3::from(*lo), Vec3::from(*hi)) {
+            match ray_aabb(origin, inv, Vec3::from(*lo), Vec3::from(*hi)) {
                 Some(t) if t <= limit => {}
                 _ => continue,
             }
@@ -257,7 +230,7 @@ pub fn pick(streamer: &Streamer, origin: Vec3, dir: Vec3, max_distance: f32) -> 
                 else {
                     continue;
                 };
-                if let Some(t) = ray_triangle(origin, dir, a, b, c)
+                if let Some(t) = ray_triangle(origin, dir, a, b, c, PICK_T_MIN)
                     && t < best.map_or(max_distance, |h| h.distance)
                 {
                     best = Some(Hit {
@@ -871,29 +844,6 @@ fn highlight(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ray_hits_box_and_triangle() {
-        let o = Vec3::new(0.0, 5.0, 0.0);
-        let d = Vec3::NEG_Y;
-        let inv = Vec3::ONE / d;
-        assert_eq!(
-            ray_box(o, inv, Vec3::new(-1.0, 0.0, -1.0), Vec3::new(1.0, 1.0, 1.0)),
-            Some(4.0)
-        );
-        assert_eq!(
-            ray_box(o, inv, Vec3::new(2.0, 0.0, 2.0), Vec3::new(3.0, 1.0, 3.0)),
-            None
-        );
-        let t = ray_triangle(
-            o,
-            d,
-            Vec3::new(-1.0, 0.0, -1.0),
-            Vec3::new(1.0, 0.0, -1.0),
-            Vec3::new(0.0, 0.0, 1.0),
-        );
-        assert!((t.unwrap() - 5.0).abs() < 1e-5);
-    }
 
     #[test]
     fn props_are_valid_objects() {
