@@ -195,21 +195,7 @@ impl Mesh {
     fn ray(&self, o: Vec3, d: Vec3, max: f32) -> Option<f32> {
         let size = self.cell * self.n as f32;
         let p = (o.x - self.x0, o.z - self.z0);
-        let (mut t0, mut t1) = (0.0f32, max);
-        for (pos, dir) in [(p.0, d.x), (p.1, d.z)] {
-            if dir.abs() < 1e-12 {
-                if pos < 0.0 || pos > size {
-                    return None;
-                }
-            } else {
-                let (a, b) = ((0.0 - pos) / dir, (size - pos) / dir);
-                t0 = t0.max(a.min(b));
-                t1 = t1.min(a.max(b));
-            }
-        }
-        if t0 > t1 {
-            return None;
-        }
+        let (t0, t1) = clip_to_square(p, (d.x, d.z), size, max)?;
         march(p, (d.x, d.z), t0, t1, self.cell, self.n, |c, r, ta, tb| {
             let i = r * self.n + c;
             let (y0, y1) = self.span_y[i];
@@ -363,22 +349,7 @@ impl Terrain {
         let size = self.step * self.n as f32;
         let p = (o.x - self.x0, o.z - self.z0);
         let ly = o.y - self.y0;
-        // Clip to the square in plan.
-        let (mut t0, mut t1) = (0.0f32, max);
-        for (pos, dir) in [(p.0, d.x), (p.1, d.z)] {
-            if dir.abs() < 1e-12 {
-                if pos < 0.0 || pos > size {
-                    return None;
-                }
-            } else {
-                let (a, b) = ((0.0 - pos) / dir, (size - pos) / dir);
-                t0 = t0.max(a.min(b));
-                t1 = t1.min(a.max(b));
-            }
-        }
-        if t0 > t1 {
-            return None;
-        }
+        let (t0, t1) = clip_to_square(p, (d.x, d.z), size, max)?;
         let y_min = |ta: f32, tb: f32| (ly + d.y * ta).min(ly + d.y * tb);
         let n = self.n;
         let w = n + 1;
@@ -486,6 +457,27 @@ impl Default for Statics {
             version: 0,
         }
     }
+}
+
+/// The part `t0..t1` of the ray `max` long that lies over the square
+/// `0..size` × `0..size` in plan, for a ray starting at `p` (x, z, relative
+/// to the square's corner, metres) along `d` (its x and z); `None` if it
+/// never does.
+#[inline]
+fn clip_to_square(p: (f32, f32), d: (f32, f32), size: f32, max: f32) -> Option<(f32, f32)> {
+    let (mut t0, mut t1) = (0.0f32, max);
+    for (pos, dir) in [(p.0, d.0), (p.1, d.1)] {
+        if dir.abs() < 1e-12 {
+            if pos < 0.0 || pos > size {
+                return None;
+            }
+        } else {
+            let (a, b) = ((0.0 - pos) / dir, (size - pos) / dir);
+            t0 = t0.max(a.min(b));
+            t1 = t1.min(a.max(b));
+        }
+    }
+    if t0 > t1 { None } else { Some((t0, t1)) }
 }
 
 /// Ray against an oriented box; entry distance (0 from inside) if within `max`.
