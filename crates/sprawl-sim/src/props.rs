@@ -771,11 +771,7 @@ impl Props {
 
 /// Distance in plan from `p` to a chunk's square (metres).
 fn chunk_distance(chunk: &Chunk, p: Vec3) -> f32 {
-    let s = chunk.size;
-    let (cx, cz) = (chunk.coord.x as f32 * s, chunk.coord.z as f32 * s);
-    let dx = (cx - p.x).max(0.0).max(p.x - (cx + s));
-    let dz = (cz - p.z).max(0.0).max(p.z - (cz + s));
-    dx.hypot(dz)
+    chunk.coord.plan_gap_sq(chunk.size, p.x, p.z).sqrt()
 }
 
 /// Whether an agent's box (grown by [`TOUCH_MARGIN`]) meets the box `lo..hi`.

@@ -717,6 +717,17 @@ impl Sim {
                 "impulse {impulse:?} at {point:?} is not finite"
             )));
         }
+        let Some(prop) = self.props.state(id) else {
+            return Err(SimError::UnknownProp(id));
+        };
+        // The same bound as a thrown body's speed: finite but huge impulses
+        // would give velocities that overflow in the solver.
+        if j.length() / prop.mass > 100.0 {
+            return Err(SimError::InvalidProp(format!(
+                "impulse {impulse:?} would move a {} kg prop faster than 100 m/s",
+                prop.mass
+            )));
+        }
         if self
             .props
             .apply_impulse(id, j, at, &mut self.statics, &self.live, &self.live_handles)
@@ -828,11 +839,9 @@ impl Sim {
         );
         for z in z0..=z1 {
             for x in x0..=x1 {
-                let (cx, cz) = (x as f32 * s, z as f32 * s);
-                let dx = (cx - p.x).max(0.0).max(p.x - (cx + s));
-                let dz = (cz - p.z).max(0.0).max(p.z - (cz + s));
-                if dx * dx + dz * dz <= r * r {
-                    out.push(ChunkCoord::new(x, z));
+                let c = ChunkCoord::new(x, z);
+                if c.plan_gap_sq(s, p.x, p.z) <= r * r {
+                    out.push(c);
                 }
             }
         }
@@ -1086,11 +1095,7 @@ impl Sim {
     }
 
     fn chunk_distance(&self, c: ChunkCoord, p: Vec3) -> f32 {
-        let s = self.chunk_size;
-        let (cx, cz) = (c.x as f32 * s, c.z as f32 * s);
-        let dx = (cx - p.x).max(0.0).max(p.x - (cx + s));
-        let dz = (cz - p.z).max(0.0).max(p.z - (cz + s));
-        (dx * dx + dz * dz).sqrt()
+        c.plan_gap_sq(self.chunk_size, p.x, p.z).sqrt()
     }
 
     /// Asks the background thread for chunks agents will need soon; forgets
@@ -1134,12 +1139,9 @@ impl Sim {
         let positions: Vec<Vec3> = self.agents.iter().map(|a| a.body.position).collect();
         let s = self.chunk_size;
         self.loader.retain(|c| {
-            let (cx, cz) = (c.x as f32 * s, c.z as f32 * s);
-            positions.iter().any(|p| {
-                let dx = (cx - p.x).max(0.0).max(p.x - (cx + s));
-                let dz = (cz - p.z).max(0.0).max(p.z - (cz + s));
-                dx * dx + dz * dz <= keep_r * keep_r
-            })
+            positions
+                .iter()
+                .any(|p| c.plan_gap_sq(s, p.x, p.z) <= keep_r * keep_r)
         });
     }
 

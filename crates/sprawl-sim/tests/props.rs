@@ -276,6 +276,7 @@ fn bad_prop_requests_are_refused() {
         ([f32::NAN, 0.0, 0.0], None),
         ([0.0, f32::INFINITY, 0.0], None),
         ([1.0, 0.0, 0.0], Some([0.0, f32::NAN, 0.0])),
+        ([3.0e38, 0.0, 0.0], None), // finite, but far past 100 m/s
     ] {
         assert!(matches!(
             s.apply_impulse(real, j, at),

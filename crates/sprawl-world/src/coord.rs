@@ -32,6 +32,16 @@ impl ChunkCoord {
         )
     }
 
+    /// Squared distance in plan (metres²) from the point `(x, z)` to this
+    /// chunk's square of `size` metres; 0 inside it. Streaming decisions
+    /// compare it with a radius squared, so no square root is taken.
+    pub fn plan_gap_sq(self, size: f32, x: f32, z: f32) -> f32 {
+        let (cx, cz) = (self.x as f32 * size, self.z as f32 * size);
+        let dx = (cx - x).max(0.0).max(x - (cx + size));
+        let dz = (cz - z).max(0.0).max(z - (cz + size));
+        dx * dx + dz * dz
+    }
+
     /// Chebyshev distance in chunks.
     pub fn chebyshev(self, other: Self) -> i32 {
         (self.x - other.x).abs().max((self.z - other.z).abs())
@@ -111,6 +121,14 @@ impl Region {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn plan_gap_is_zero_inside_and_squared_outside() {
+        let c = ChunkCoord::new(1, -1); // x 128..256, z -128..0
+        assert_eq!(c.plan_gap_sq(128.0, 200.0, -10.0), 0.0);
+        assert_eq!(c.plan_gap_sq(128.0, 100.0, -10.0), 28.0 * 28.0);
+        assert_eq!(c.plan_gap_sq(128.0, 259.0, 4.0), 9.0 + 16.0);
+    }
     use super::*;
 
     #[test]
