@@ -55,6 +55,9 @@ use std::time::{Duration, Instant};
 
 /// Simulated seconds per step (stepped in real time).
 pub const SIM_DT: f32 = 0.05;
+/// How many steps (at most) an ended episode waits for the props it set
+/// moving to come to rest before the simulator starts again: 3 s.
+const SETTLE_STEPS: u64 = 60;
 
 /// How the camera moves.
 #[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -249,6 +252,8 @@ fn sim_thread(
     // Resting places already sent, so that each is journalled once.
     let mut sent: HashMap<ObjectId, WTransform> = HashMap::new();
     let mut steps: u64 = 0;
+    // The step at which an ended episode restarts even if props still move.
+    let mut restart_at: Option<u64> = None;
     loop {
         loop {
             match actions.try_recv() {
@@ -274,7 +279,18 @@ fn sim_thread(
             return;
         }
         let state = sim.agent_state(0);
-        if state.outcome.is_terminal() {
+        let restart = state.outcome.is_terminal() && {
+            // What the ending set moving (a shoved parked car) comes to rest
+            // first, for at most SETTLE_STEPS, and is journalled: a reset
+            // puts the simulator's props back where their chunks had them.
+            let deadline = *restart_at.get_or_insert(steps + SETTLE_STEPS);
+            steps >= deadline || sim.props().iter().all(|p| !p.moved || p.resting)
+        };
+        if restart {
+            restart_at = None;
+            if !send_rested(&sim, &mut sent, &out) {
+                return;
+            }
             // The viewer has no episodes: start again where the agent stood.
             seed += 1;
             let p = state.position;
@@ -298,20 +314,8 @@ fn sim_thread(
         let step_ms = t0.elapsed().as_secs_f32() * 1000.0;
         steps += 1;
         // Twice a second: props that came to rest somewhere new.
-        if steps.is_multiple_of(10) {
-            let new: Vec<Edit> = sim
-                .prop_edits()
-                .into_iter()
-                .filter(|e| match e {
-                    Edit::DynamicState { id, transform, .. } => {
-                        sent.insert(*id, *transform) != Some(*transform)
-                    }
-                    _ => false,
-                })
-                .collect();
-            if !new.is_empty() && out.send(Update::Rested(new)).is_err() {
-                return;
-            }
+        if steps.is_multiple_of(10) && !send_rested(&sim, &mut sent, &out) {
+            return;
         }
         let delivered = out.send(Update::State {
             state: sim.agent_state(0),
@@ -331,6 +335,22 @@ fn sim_thread(
             next = now; // fell behind (a slow step): do not try to catch up
         }
     }
+}
+
+/// Sends the resting places of props that came to rest somewhere new since
+/// the last call (each journalled once); false once the viewer is gone.
+fn send_rested(sim: &Sim, sent: &mut HashMap<ObjectId, WTransform>, out: &Sender<Update>) -> bool {
+    let new: Vec<Edit> = sim
+        .prop_edits()
+        .into_iter()
+        .filter(|e| match e {
+            Edit::DynamicState { id, transform, .. } => {
+                sent.insert(*id, *transform) != Some(*transform)
+            }
+            _ => false,
+        })
+        .collect();
+    new.is_empty() || out.send(Update::Rested(new)).is_ok()
 }
 
 /// The start of the lane nearest to `p` among chunks loaded at full detail,
