@@ -19,7 +19,7 @@ mod terrain;
 
 use fields::Fields;
 use glam::{DVec2, Vec3};
-use network::Network;
+use network::{Network, Seg};
 use sprawl_world::hash::StableHasher;
 use sprawl_world::{
     Chunk, ChunkCoord, MeshData, Object, ObjectId, PhysicsShape, Provenance, Region, RoadGraph,
@@ -69,6 +69,20 @@ impl<'a> ChunkGenerator<'a> {
     /// at a fraction of the cost (no terrain, surfaces, buildings or props),
     /// for callers that plan routes over chunks they may never load.
     pub fn road_graph(&self, coord: ChunkCoord) -> RoadGraph {
+        let (out, _, segs) = self.start(coord, false, 0);
+        streets::graph_only(&self.fields, &segs, &out)
+    }
+
+    /// What generating chunk `coord` starts from, shared by
+    /// [`road_graph`](Self::road_graph) and full generation so that the two
+    /// cannot disagree: an empty builder (room for `capacity` objects), the
+    /// street network, and its segments that can reach the chunk.
+    fn start(
+        &self,
+        coord: ChunkCoord,
+        meshes: bool,
+        capacity: usize,
+    ) -> (Builder, Network<'_>, Vec<Seg>) {
         let size = self.fields.spec.chunk_size;
         let (ox, oz) = coord.origin(size);
         let out = Builder {
@@ -76,9 +90,9 @@ impl<'a> ChunkGenerator<'a> {
             origin: DVec2::new(ox, oz),
             rect: [ox, oz, ox + f64::from(size), oz + f64::from(size)],
             seed: self.fields.spec.seed,
-            objects: Vec::new(),
-            used: HashSet::new(),
-            meshes: false,
+            objects: Vec::with_capacity(capacity),
+            used: HashSet::with_capacity(capacity),
+            meshes,
         };
         let net = Network::new(&self.fields);
         let area = Region::new(
@@ -88,7 +102,7 @@ impl<'a> ChunkGenerator<'a> {
             (oz + f64::from(size)) as f32,
         );
         let segs = net.segments_near(area, net.block() * 1.5);
-        streets::graph_only(&self.fields, &segs, &out)
+        (out, net, segs)
     }
 
     /// Generates chunk `coord`.
@@ -109,30 +123,13 @@ impl<'a> ChunkGenerator<'a> {
     fn generate_with(&self, coord: ChunkCoord, meshes: bool) -> Chunk {
         let spec = self.fields.spec;
         let size = spec.chunk_size;
-        let (ox, oz) = coord.origin(size);
         let inputs = StableHasher::new()
             .u64(self.spec_hash)
             .i64(i64::from(coord.x))
             .i64(i64::from(coord.z))
             .str(GENERATOR_VERSION)
             .finish();
-        let mut out = Builder {
-            coord,
-            origin: DVec2::new(ox, oz),
-            rect: [ox, oz, ox + f64::from(size), oz + f64::from(size)],
-            seed: spec.seed,
-            objects: Vec::with_capacity(256),
-            used: HashSet::with_capacity(256),
-            meshes,
-        };
-        let net = Network::new(&self.fields);
-        let area = Region::new(
-            ox as f32,
-            oz as f32,
-            (ox + f64::from(size)) as f32,
-            (oz + f64::from(size)) as f32,
-        );
-        let segs = net.segments_near(area, net.block() * 1.5);
+        let (mut out, net, segs) = self.start(coord, meshes, 256);
         let terrain = terrain::generate(&self.fields, &mut out, size);
         let roads = streets::generate(&self.fields, &segs, &mut out);
         blocks::generate(&self.fields, &net, &segs, &mut out);
