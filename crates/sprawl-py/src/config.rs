@@ -98,12 +98,11 @@ impl Config {
         route_length: Option<f32>,
         dynamic_props: bool,
     ) -> PyResult<Self> {
-        if let Some(r) = route_length {
-            check(
-                r.is_finite() && (20.0..=5000.0).contains(&r),
-                &format!("route_length must be in [20, 5000] metres, got {r}"),
-            )?;
-        }
+        let options = SimOptions {
+            dynamic_props,
+            route_length,
+        };
+        options.validate().map_err(crate::sim_err)?;
         check(!agents.is_empty(), "agents: give at least one agent kind")?;
         let world = match (prompt, sketch, world_file) {
             (None, None, None) => WorldSource::default(),
@@ -190,10 +189,7 @@ impl Config {
                 dt,
                 stream_radius,
             },
-            options: SimOptions {
-                dynamic_props,
-                route_length,
-            },
+            options,
         })
     }
 

@@ -1,5 +1,6 @@
 //! Simulator configuration: which world, which agents, which sensors, how long.
 
+use crate::SimError;
 use sprawl_world::WorldSpec;
 use std::path::PathBuf;
 
@@ -136,6 +137,21 @@ pub struct SimOptions {
     /// Length of each agent's route to its goal (metres, 20 to 5,000), or
     /// `None` for the kind's default: car 300 m, pedestrian 150 m, drone 250 m.
     pub route_length: Option<f32>,
+}
+
+impl SimOptions {
+    /// Checks the options: a route length, if given, is finite and in
+    /// 20 to 5,000 metres.
+    pub fn validate(&self) -> Result<(), SimError> {
+        match self.route_length {
+            Some(r) if !(r.is_finite() && (20.0..=5000.0).contains(&r)) => {
+                Err(SimError::InvalidConfig(format!(
+                    "route_length must be in 20..=5000 metres, got {r}"
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
 }
 
 impl Default for SimOptions {

@@ -192,11 +192,7 @@ impl Sim {
     /// [`new`](Self::new) with [`SimOptions`] (dynamic props, route length).
     pub fn with_options(config: SimConfig, options: SimOptions) -> Result<Sim, SimError> {
         validate(&config)?;
-        if let Some(r) = options.route_length {
-            check(r.is_finite() && (20.0..=5000.0).contains(&r), || {
-                format!("route_length must be in 20..=5000 metres, got {r}")
-            })?;
-        }
+        options.validate()?;
         let mut regs = Vec::with_capacity(config.agents.len());
         for name in &config.agents {
             regs.push(
