@@ -236,35 +236,7 @@ impl WorldFile {
         if !self.backend_chunks_exist()? {
             return Ok(None);
         }
-        let row: Option<(String, String, String, String, Vec<u8>)> = self
-            .conn()
-            .prepare_cached(
-                "SELECT spec_hash, generator, generator_version, content_hash, data
-                 FROM backend_chunks WHERE chunk_x = ?1 AND chunk_z = ?2",
-            )
-            .and_then(|mut s| {
-                s.query_row(params![coord.x, coord.z], |r| {
-                    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
-                })
-                .optional()
-            })
-            .map_err(|e| StoreError::sqlite(self.path(), e))?;
-        let Some((spec_hash, generator, version, content_hash, data)) = row else {
-            return Ok(None);
-        };
-        if spec_hash != hex(self.spec_hash())
-            || generator != GENERATOR_NAME
-            || version != GENERATOR_VERSION
-        {
-            return Ok(None);
-        }
-        let Ok(chunk) = postcard::from_bytes::<Chunk>(&data) else {
-            return Ok(None);
-        };
-        if chunk.coord != coord || hex(chunk.content_hash()) != content_hash {
-            return Ok(None);
-        }
-        Ok(Some(chunk))
+        self.stored_chunk("backend_chunks", coord)
     }
 
     /// Stored backend chunks, grouped by the backends that made them.

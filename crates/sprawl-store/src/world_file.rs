@@ -715,12 +715,25 @@ impl WorldFile {
     /// The cached generated base of `coord` only (see
     /// [`cached_chunk`](Self::cached_chunk)), ignoring any backend answer.
     pub fn generated_cached_chunk(&self, coord: ChunkCoord) -> Result<Option<Chunk>, StoreError> {
+        self.stored_chunk("chunk_cache", coord)
+    }
+
+    /// The chunk stored for `coord` in `table` (`chunk_cache` or
+    /// `backend_chunks`, which share these columns), if its key matches this
+    /// build's generator name and version and the world's spec hash, it
+    /// decodes, and it is the chunk at `coord` with the content hash stored
+    /// beside it. Anything else is a miss (`None`).
+    pub(crate) fn stored_chunk(
+        &self,
+        table: &'static str,
+        coord: ChunkCoord,
+    ) -> Result<Option<Chunk>, StoreError> {
         let row: Option<(String, String, String, String, Vec<u8>)> = self
             .conn
-            .prepare_cached(
+            .prepare_cached(&format!(
                 "SELECT generator, generator_version, spec_hash, content_hash, data
-                 FROM chunk_cache WHERE chunk_x = ?1 AND chunk_z = ?2",
-            )
+                 FROM {table} WHERE chunk_x = ?1 AND chunk_z = ?2"
+            ))
             .and_then(|mut s| {
                 s.query_row(params![coord.x, coord.z], |r| {
                     Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
