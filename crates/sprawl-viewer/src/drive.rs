@@ -847,6 +847,32 @@ fn to_bevy(t: &WTransform) -> Transform {
     }
 }
 
+/// Despawns a prop drawn on its own (`entity`) and puts its object back
+/// into its live chunk, at `at` or where the object was; true if the chunk
+/// took it (it is loaded and does not hold the object already).
+fn reattach(
+    commands: &mut Commands,
+    streamer: &mut Streamer,
+    id: ObjectId,
+    object: Option<Object>,
+    entity: Entity,
+    at: Option<WTransform>,
+) -> bool {
+    commands.entity(entity).despawn();
+    let chunk = streamer
+        .live
+        .get_mut(&id.chunk)
+        .and_then(|l| l.chunk.as_mut());
+    match (object, chunk) {
+        (Some(o), Some(chunk)) if chunk.object(id).is_none() => {
+            let transform = at.unwrap_or(o.transform);
+            chunk.objects.push(Object { transform, ..o });
+            true
+        }
+        _ => false,
+    }
+}
+
 /// Keeps the simulator's moved props on screen where it has them, and
 /// journals where they come to rest.
 #[expect(
@@ -885,17 +911,7 @@ fn sync_props(
             continue;
         };
         if let Some((object, e)) = moving.detached.remove(&id) {
-            commands.entity(e).despawn();
-            if let (Some(o), Some(chunk)) = (
-                object,
-                streamer
-                    .live
-                    .get_mut(&id.chunk)
-                    .and_then(|l| l.chunk.as_mut()),
-            ) && chunk.object(id).is_none()
-            {
-                chunk.objects.push(Object { transform, ..o });
-            }
+            reattach(&mut commands, &mut streamer, id, object, e, Some(transform));
         }
         moving.settled.insert(id, transform);
         edits.write(EditCommand::Rest { id, transform });
@@ -977,16 +993,7 @@ fn sync_props(
     // back where the world file has them.
     if view.session.is_none() && view.rested.is_empty() {
         for (id, (object, e)) in std::mem::take(&mut moving.detached) {
-            commands.entity(e).despawn();
-            if let (Some(o), Some(chunk)) = (
-                object,
-                streamer
-                    .live
-                    .get_mut(&id.chunk)
-                    .and_then(|l| l.chunk.as_mut()),
-            ) && chunk.object(id).is_none()
-            {
-                chunk.objects.push(o);
+            if reattach(&mut commands, &mut streamer, id, object, e, None) {
                 touched.insert(id.chunk);
             }
         }
