@@ -11,7 +11,7 @@
 
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use sprawl_gen::ChunkGenerator;
-use sprawl_world::{ChunkCoord, Direction, StreetPattern, TerrainKind, WorldSpec};
+use sprawl_world::{Chunk, ChunkCoord, Direction, StreetPattern, TerrainKind, WorldSpec};
 use std::hint::black_box;
 
 fn specs() -> Vec<(&'static str, WorldSpec)> {
@@ -43,40 +43,34 @@ fn specs() -> Vec<(&'static str, WorldSpec)> {
     ]
 }
 
-fn bench(c: &mut Criterion) {
-    let mut group = c.benchmark_group("chunk_128m");
-    for (name, spec) in specs() {
-        let generator = ChunkGenerator::new(&spec);
-        // Cycle over 16 different chunks so one lucky chunk does not decide the figure.
-        let coords: Vec<ChunkCoord> = (0..16)
-            .map(|i| ChunkCoord::new(i % 4 - 2, i / 4 - 2))
-            .collect();
-        let mut k = 0;
-        group.bench_with_input(BenchmarkId::from_parameter(name), &generator, |b, g| {
-            b.iter(|| {
-                k = (k + 1) % coords.len();
-                black_box(g.generate(black_box(coords[k])))
-            })
-        });
-    }
-    group.finish();
+/// Makes one chunk: in full, or for physics only.
+type Make = fn(&ChunkGenerator<'_>, ChunkCoord) -> Chunk;
 
-    // What the simulator asks for: the same chunk without meshes.
-    let mut group = c.benchmark_group("chunk_128m_physics");
-    for (name, spec) in specs() {
-        let generator = ChunkGenerator::new(&spec);
-        let coords: Vec<ChunkCoord> = (0..16)
-            .map(|i| ChunkCoord::new(i % 4 - 2, i / 4 - 2))
-            .collect();
-        let mut k = 0;
-        group.bench_with_input(BenchmarkId::from_parameter(name), &generator, |b, g| {
-            b.iter(|| {
-                k = (k + 1) % coords.len();
-                black_box(g.generate_physics(black_box(coords[k])))
-            })
-        });
+fn bench(c: &mut Criterion) {
+    // Full chunks (what the viewer and exports ask for), then what the
+    // simulator asks for: the same chunk without meshes.
+    let kinds: [(&str, Make); 2] = [
+        ("chunk_128m", |g, c| g.generate(c)),
+        ("chunk_128m_physics", |g, c| g.generate_physics(c)),
+    ];
+    for (group_name, make) in kinds {
+        let mut group = c.benchmark_group(group_name);
+        for (name, spec) in specs() {
+            let generator = ChunkGenerator::new(&spec);
+            // Cycle over 16 different chunks so one lucky chunk does not decide the figure.
+            let coords: Vec<ChunkCoord> = (0..16)
+                .map(|i| ChunkCoord::new(i % 4 - 2, i / 4 - 2))
+                .collect();
+            let mut k = 0;
+            group.bench_with_input(BenchmarkId::from_parameter(name), &generator, |b, g| {
+                b.iter(|| {
+                    k = (k + 1) % coords.len();
+                    black_box(make(g, black_box(coords[k])))
+                })
+            });
+        }
+        group.finish();
     }
-    group.finish();
 }
 
 criterion_group!(benches, bench);
