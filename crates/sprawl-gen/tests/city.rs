@@ -119,7 +119,7 @@ fn golden_hash() {
         }
     }
     let got = h.finish();
-    let expected: u64 = 0x0c58_1e29_c0fd_fd33;
+    let expected: u64 = 0x2f9d_9877_dac7_d0b8;
     assert_eq!(
         got, expected,
         "generated output changed: if intended, bump sprawl_gen::GENERATOR_VERSION and set expected to {got:#018x}"
@@ -432,4 +432,46 @@ fn physics_only_chunks_equal_full_chunks_without_meshes() {
         }
     }
     assert!(objects > 1000, "only {objects} objects compared");
+}
+
+/// A road drawn across a drawn river is a bridge, and the river drawn up to
+/// the sketch's border flows on past it instead of stopping at the frame.
+#[test]
+fn a_sketched_river_is_bridged_and_flows_on_past_the_border() {
+    let (_, spec) = specs().remove(3);
+    let layout = spec.sketch.clone().expect("sketch spec");
+    let g = ChunkGenerator::new(&spec);
+    // Chunks well inside the 1024 m sketch: no procedural street reaches them.
+    let bridges: usize = (-3..3)
+        .flat_map(|z| (-3..3).map(move |x| ChunkCoord::new(x, z)))
+        .map(|c| {
+            g.generate(c)
+                .objects
+                .iter()
+                .filter(|o| o.class == SemanticClass::Bridge)
+                .count()
+        })
+        .sum();
+    assert!(bridges >= 2, "drawn crossings give {bridges} bridges");
+
+    // Where the river meets the north and south borders it flows on: at every
+    // distance out to 1.5 km, some ground within 400 m of the mouth is water.
+    let level = f64::from(spec.water.level);
+    let r = layout.region();
+    for (row, sign, border) in [(0, -1.0, r.z0), (layout.height as i64 - 1, 1.0, r.z1)] {
+        let wet_cols: Vec<i64> = (0..i64::from(layout.width))
+            .filter(|c| layout.cell(*c, row) == Some(sprawl_world::SketchCell::Water))
+            .collect();
+        assert!(!wet_cols.is_empty(), "the sample river reaches row {row}");
+        let mouth = f64::from(layout.origin[0])
+            + (wet_cols[0] + wet_cols[wet_cols.len() - 1]) as f64 / 2.0
+                * f64::from(layout.metres_per_pixel);
+        for step in 1..=94 {
+            let z = f64::from(border) + sign * f64::from(step) * 16.0;
+            let wet = (-200..=200)
+                .map(|k| mouth + f64::from(k) * 2.0)
+                .any(|x| g.ground_height(x, z) < level);
+            assert!(wet, "the river stops {} m past the border", step * 16);
+        }
+    }
 }

@@ -94,14 +94,27 @@ impl SketchLayout {
 
     /// The cell at world `(x, z)`, or `None` outside the sketch.
     pub fn cell_at(&self, x: f32, z: f32) -> Option<SketchCell> {
+        let (col, row) = self.cell_index(x, z);
+        self.cell(col, row)
+    }
+
+    /// Column and row of the cell containing world `(x, z)` (metres); they
+    /// lie outside `0..width`, `0..height` for points off the sketch, so that
+    /// callers can step between neighbouring cells with integers.
+    pub fn cell_index(&self, x: f32, z: f32) -> (i64, i64) {
         let fx = ((x - self.origin[0]) / self.metres_per_pixel).floor();
         let fz = ((z - self.origin[1]) / self.metres_per_pixel).floor();
-        if fx < 0.0 || fz < 0.0 || fx >= self.width as f32 || fz >= self.height as f32 {
+        // `as` saturates, so points however far off land outside the grid.
+        (fx as i64, fz as i64)
+    }
+
+    /// The cell at column `col`, row `row`, or `None` off the sketch.
+    pub fn cell(&self, col: i64, row: i64) -> Option<SketchCell> {
+        let (w, h) = (i64::from(self.width), i64::from(self.height));
+        if !(0..w).contains(&col) || !(0..h).contains(&row) {
             return None;
         }
-        self.cells
-            .get(fz as usize * self.width as usize + fx as usize)
-            .copied()
+        self.cells.get((row * w + col) as usize).copied()
     }
 
     /// Checks that the cell count matches the size and numbers are finite.

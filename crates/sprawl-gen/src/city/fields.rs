@@ -4,6 +4,7 @@
 //! chunk being generated, which is what makes terrain, rivers, coasts and
 //! districts continue across chunk edges without seams.
 
+use super::drawn;
 use super::noise::{NoiseCache, fbm, hash2, lerp, smoothstep, unit, unit_n, value2, with_cache};
 use sprawl_world::{DistrictKind, SketchCell, SketchLayout, TerrainKind, WorldSpec};
 
@@ -105,10 +106,12 @@ impl<'a> Fields<'a> {
         smoothstep(th - 0.02, th + 0.03, n)
     }
 
-    /// Sketch weight at a point (0 outside, 1 well inside) and the cell there.
+    /// Sketch weight at a point (0 outside, 1 well inside) and the ground
+    /// cell there (road ink over water reads as water: see [`drawn`]).
     fn sketch_at(&self, x: f64, z: f64) -> Option<(f64, SketchCell)> {
         let s = self.sketch?;
-        let cell = s.cell_at(x as f32, z as f32)?;
+        let (col, row) = s.cell_index(x as f32, z as f32);
+        let cell = drawn::ground_cell(s, col, row)?;
         let r = s.region();
         let inside = (x - f64::from(r.x0))
             .min(f64::from(r.x1) - x)
@@ -152,9 +155,18 @@ impl<'a> Fields<'a> {
         if l > 0.0 {
             h = lerp(h, bed, l);
         }
-        if let Some((w, cell)) = self.sketch_at(x, z) {
-            let sketched = if cell == SketchCell::Water { bed } else { raw };
-            h = lerp(h, sketched, w);
+        match self.sketch_at(x, z) {
+            // Drawn water is water right up to the border, where it flows on.
+            Some((_, SketchCell::Water)) => h = bed,
+            Some((w, _)) => h = lerp(h, raw, w),
+            None => {
+                if self
+                    .sketch
+                    .is_some_and(|s| drawn::water_beyond(s, cache, self.seed, x, z))
+                {
+                    h = h.min(bed);
+                }
+            }
         }
         h
     }

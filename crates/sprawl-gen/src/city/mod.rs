@@ -9,6 +9,7 @@
 //! thread: all randomness is hashed from the seed and a feature key.
 
 mod blocks;
+mod drawn;
 mod fields;
 mod network;
 mod noise;
@@ -30,7 +31,7 @@ use std::collections::HashSet;
 /// Name recorded in provenance.
 pub const GENERATOR_NAME: &str = "procedural";
 /// Version recorded in provenance and cache keys; bump it whenever output changes.
-pub const GENERATOR_VERSION: &str = "0.6.0";
+pub const GENERATOR_VERSION: &str = "0.7.0";
 
 /// Generates one chunk. Same spec and coordinate → identical chunk, on any
 /// thread, in any order. For many chunks of one spec, [`ChunkGenerator`]
