@@ -119,7 +119,7 @@ fn golden_hash() {
         }
     }
     let got = h.finish();
-    let expected: u64 = 0x2f9d_9877_dac7_d0b8;
+    let expected: u64 = 0xd6fc_f52f_cb2f_7561;
     assert_eq!(
         got, expected,
         "generated output changed: if intended, bump sprawl_gen::GENERATOR_VERSION and set expected to {got:#018x}"
@@ -474,4 +474,44 @@ fn a_sketched_river_is_bridged_and_flows_on_past_the_border() {
             assert!(wet, "the river stops {} m past the border", step * 16);
         }
     }
+}
+
+/// A radial city goes on as a chain of towns: avenues and rings around
+/// centres far from the origin too (not only the main centre's avenues
+/// running on), where a grid city has only straight north–south and
+/// east–west streets.
+#[test]
+fn radial_cities_have_centres_beyond_the_first() {
+    let (_, radial) = specs().remove(1);
+    let grid_spec = WorldSpec::default();
+    // 2–9 km east of the origin, beyond the main centre's 1.5 km outer ring.
+    let diagonal_chunks = |spec: &WorldSpec| {
+        let g = ChunkGenerator::new(spec);
+        (-16..16)
+            .flat_map(|z| (16..70).map(move |x| ChunkCoord::new(x, z)))
+            .filter(|c| {
+                let graph = g.road_graph(*c);
+                graph.edges.iter().any(|e| {
+                    let (a, b) = (
+                        graph.nodes[e.from as usize].position,
+                        graph.nodes[e.to as usize].position,
+                    );
+                    let (dx, dz) = (b[0] - a[0], b[2] - a[2]);
+                    // Not an avenue of the main centre: its line misses the origin.
+                    let off_origin = (a[0] * dz - a[2] * dx).abs() / dx.hypot(dz) > 50.0;
+                    dx.abs() > 0.5 && dz.abs() > 0.5 && off_origin
+                })
+            })
+            .count()
+    };
+    let radial_diagonal = diagonal_chunks(&radial);
+    assert!(
+        radial_diagonal > 40,
+        "only {radial_diagonal} chunks with another centre's avenues or rings"
+    );
+    assert_eq!(
+        diagonal_chunks(&grid_spec),
+        0,
+        "a grid city has no diagonals"
+    );
 }

@@ -3,7 +3,8 @@
 //!
 //! Streets sit on a lattice of blocks (`block_size` apart, offset by half a
 //! block so they rarely fall on chunk edges). The pattern moves and thins the
-//! lattice (organic) or adds avenues and rings around the centre (radial).
+//! lattice (organic) or adds avenues and rings around centres (radial: the
+//! origin's, and a town centre every few kilometres).
 //! A sketch replaces the lattice inside its rectangle with its traced roads,
 //! joined to the lattice by a ring road along the sketch border.
 
@@ -92,6 +93,19 @@ const TAG_BORDER: u64 = 6;
 const TAG_JITTER: u64 = 7;
 const TAG_DROP: u64 = 8;
 const TAG_BRIDGE: u64 = 9;
+const TAG_CENTRE: u64 = 10;
+
+/// Ring radii around the main radial centre at the origin (metres); its
+/// avenues run out to the last.
+const MAIN_RINGS: [f64; 3] = [380.0, 860.0, 1500.0];
+/// Spacing of radial centres (metres): besides the main one, each cell of a
+/// lattice this far apart holds a town centre, at least half of it from the
+/// next, so a radial city goes on as a chain of towns.
+const CENTRE_SPACING: f64 = 3600.0;
+/// Length of one avenue segment (metres).
+const SPOKE_STEP: f64 = 120.0;
+/// Radius of the plaza left open at a centre (metres).
+const PLAZA: f64 = 60.0;
 
 impl<'a> Network<'a> {
     pub fn new(fields: &'a Fields<'a>) -> Self {
@@ -249,60 +263,42 @@ impl<'a> Network<'a> {
         out
     }
 
-    /// Avenues from the centre and ring roads around it.
+    /// Avenues and ring roads around every centre that reaches the area.
     fn radial(&self, out: &mut Vec<Seg>, x0: f64, z0: f64, x1: f64, z1: f64) {
-        let far = [x0.abs(), x1.abs()]
-            .into_iter()
-            .fold(0.0, f64::max)
-            .hypot([z0.abs(), z1.abs()].into_iter().fold(0.0, f64::max));
-        let near_x = if x0 > 0.0 {
-            x0
-        } else if x1 < 0.0 {
-            -x1
-        } else {
-            0.0
-        };
-        let near_z = if z0 > 0.0 {
-            z0
-        } else if z1 < 0.0 {
-            -z1
-        } else {
-            0.0
-        };
-        let near = near_x.hypot(near_z);
-        let step = 120.0;
-        for k in 0..8i64 {
-            let ang = k as f64 * std::f64::consts::FRAC_PI_4 + std::f64::consts::PI / 8.0;
-            let dir = DVec2::new(ang.cos(), ang.sin());
-            let m0 = ((near - 60.0) / step).floor().max(0.0) as i64;
-            let m1 = ((far - 60.0) / step).ceil() as i64;
-            for m in m0..=m1 {
-                let (r0, r1) = (60.0 + m as f64 * step, 60.0 + (m + 1) as f64 * step);
-                out.push(Seg::new(
-                    dir * r0,
-                    dir * r1,
-                    RoadClass::Arterial,
-                    hash_key(self.seed, TAG_SPOKE, k, m),
-                ));
+        let reach = MAIN_RINGS[MAIN_RINGS.len() - 1] + 10.0;
+        let cell = |v: f64| (v / CENTRE_SPACING).round() as i64;
+        for j in cell(z0 - reach)..=cell(z1 + reach) {
+            for i in cell(x0 - reach)..=cell(x1 + reach) {
+                self.centre(i, j).roads(out, x0, z0, x1, z1);
             }
         }
-        for (ri, radius) in [380.0, 860.0, 1500.0].into_iter().enumerate() {
-            if radius + 10.0 < near || radius - 10.0 > far {
-                continue;
-            }
-            let n = 64;
-            for k in 0..n {
-                let a0 = f64::from(k) / f64::from(n) * std::f64::consts::TAU;
-                let a1 = f64::from(k + 1) / f64::from(n) * std::f64::consts::TAU;
-                let p = DVec2::new(a0.cos(), a0.sin()) * radius;
-                let q = DVec2::new(a1.cos(), a1.sin()) * radius;
-                out.push(Seg::new(
-                    p,
-                    q,
-                    RoadClass::Arterial,
-                    hash_key(self.seed, TAG_RING, ri as i64, i64::from(k)),
-                ));
-            }
+    }
+
+    /// The radial centre of lattice cell `(i, j)` of [`CENTRE_SPACING`]:
+    /// the main one at the origin for `(0, 0)`, elsewhere a smaller town
+    /// centre jittered within the middle half of its cell.
+    fn centre(&self, i: i64, j: i64) -> Centre {
+        if (i, j) == (0, 0) {
+            return Centre {
+                at: DVec2::ZERO,
+                rings: MAIN_RINGS.to_vec(),
+                spokes: 8,
+                turn: std::f64::consts::PI / 8.0,
+                seed: self.seed,
+            };
+        }
+        let h = hash_key(self.seed, TAG_CENTRE, i, j);
+        let jitter = |k| (unit_n(h, k) - 0.5) * 0.5 * CENTRE_SPACING;
+        let scale = 0.75 + 0.35 * unit_n(h, 3);
+        Centre {
+            at: DVec2::new(
+                i as f64 * CENTRE_SPACING + jitter(1),
+                j as f64 * CENTRE_SPACING + jitter(2),
+            ),
+            rings: MAIN_RINGS[..2].iter().map(|r| r * scale).collect(),
+            spokes: if unit_n(h, 4) < 0.5 { 6 } else { 8 },
+            turn: unit_n(h, 5) * std::f64::consts::TAU,
+            seed: h,
         }
     }
 
@@ -483,5 +479,84 @@ mod tests {
         let b = clip(&s, [128.0, 0.0, 256.0, 128.0]).expect("crosses");
         assert_eq!(a.p1, b.p0);
         assert_eq!(a.p1.x, 128.0);
+    }
+}
+
+/// One radial centre: avenues out from it and ring roads around it.
+struct Centre {
+    /// Where it is (world metres, `x, z`).
+    at: DVec2,
+    /// Ring radii (metres), inner first; the avenues end at the last.
+    rings: Vec<f64>,
+    /// Number of avenues.
+    spokes: u32,
+    /// Angle of the first avenue (radians).
+    turn: f64,
+    /// Seed of its segment keys (the spec's seed for the main centre).
+    seed: u64,
+}
+
+impl Centre {
+    /// Adds the segments that may come near the rectangle `x0..x1, z0..z1`.
+    fn roads(&self, out: &mut Vec<Seg>, x0: f64, z0: f64, x1: f64, z1: f64) {
+        let reach = self.rings.last().copied().unwrap_or(0.0);
+        // Distances from the centre to the rectangle's nearest and farthest points.
+        let (ax0, ax1, az0, az1) = (
+            x0 - self.at.x,
+            x1 - self.at.x,
+            z0 - self.at.y,
+            z1 - self.at.y,
+        );
+        let gap = |lo: f64, hi: f64| {
+            if lo > 0.0 {
+                lo
+            } else if hi < 0.0 {
+                -hi
+            } else {
+                0.0
+            }
+        };
+        let near = gap(ax0, ax1).hypot(gap(az0, az1));
+        let far = ax0.abs().max(ax1.abs()).hypot(az0.abs().max(az1.abs()));
+        if near > reach + 10.0 {
+            return;
+        }
+        for k in 0..self.spokes {
+            let ang = self.turn + f64::from(k) * std::f64::consts::TAU / f64::from(self.spokes);
+            let dir = DVec2::new(ang.cos(), ang.sin());
+            let m0 = ((near - PLAZA) / SPOKE_STEP).floor().max(0.0) as i64;
+            let m1 = ((far.min(reach) - PLAZA) / SPOKE_STEP).ceil() as i64;
+            for m in m0..=m1 {
+                let r0 = PLAZA + m as f64 * SPOKE_STEP;
+                let r1 = (r0 + SPOKE_STEP).min(reach);
+                if r1 <= r0 {
+                    break;
+                }
+                out.push(Seg::new(
+                    self.at + dir * r0,
+                    self.at + dir * r1,
+                    RoadClass::Arterial,
+                    hash_key(self.seed, TAG_SPOKE, i64::from(k), m),
+                ));
+            }
+        }
+        for (ri, radius) in self.rings.iter().copied().enumerate() {
+            if radius + 10.0 < near || radius - 10.0 > far {
+                continue;
+            }
+            let n = 64;
+            for k in 0..n {
+                let a0 = f64::from(k) / f64::from(n) * std::f64::consts::TAU;
+                let a1 = f64::from(k + 1) / f64::from(n) * std::f64::consts::TAU;
+                let p = self.at + DVec2::new(a0.cos(), a0.sin()) * radius;
+                let q = self.at + DVec2::new(a1.cos(), a1.sin()) * radius;
+                out.push(Seg::new(
+                    p,
+                    q,
+                    RoadClass::Arterial,
+                    hash_key(self.seed, TAG_RING, ri as i64, i64::from(k)),
+                ));
+            }
+        }
     }
 }
