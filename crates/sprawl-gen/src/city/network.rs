@@ -463,25 +463,6 @@ pub fn clip(s: &Seg, rect: [f64; 4]) -> Option<Clip> {
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clip_points_agree_between_neighbours() {
-        let s = Seg::new(
-            DVec2::new(100.3, 17.1),
-            DVec2::new(171.9, 40.77),
-            RoadClass::Local,
-            0,
-        );
-        let a = clip(&s, [0.0, 0.0, 128.0, 128.0]).expect("crosses");
-        let b = clip(&s, [128.0, 0.0, 256.0, 128.0]).expect("crosses");
-        assert_eq!(a.p1, b.p0);
-        assert_eq!(a.p1.x, 128.0);
-    }
-}
-
 /// One radial centre: avenues out from it and ring roads around it.
 struct Centre {
     /// Where it is (world metres, `x, z`).
@@ -558,5 +539,24 @@ impl Centre {
                 ));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clip_points_agree_between_neighbours() {
+        let s = Seg::new(
+            DVec2::new(100.3, 17.1),
+            DVec2::new(171.9, 40.77),
+            RoadClass::Local,
+            0,
+        );
+        let a = clip(&s, [0.0, 0.0, 128.0, 128.0]).expect("crosses");
+        let b = clip(&s, [128.0, 0.0, 256.0, 128.0]).expect("crosses");
+        assert_eq!(a.p1, b.p0);
+        assert_eq!(a.p1.x, 128.0);
     }
 }
