@@ -176,19 +176,19 @@ fn every_road_leaving_a_chunk_meets_its_continuation() {
                     chunk.roads.nodes[e.from as usize],
                     chunk.roads.nodes[e.to as usize],
                 );
-                [(a, b.position), (b, a.position)]
-                    .into_iter()
-                    .filter(|(n, _)| n.boundary)
-                    .map(move |(n, other)| {
-                        (
-                            n.position,
-                            other,
-                            e.class,
-                            e.lanes_forward + e.lanes_backward,
-                        )
-                    })
+                // (port, other end, lanes from the port into the chunk, lanes
+                // from the chunk out through the port)
+                [
+                    (a, b.position, e.lanes_forward, e.lanes_backward),
+                    (b, a.position, e.lanes_backward, e.lanes_forward),
+                ]
+                .into_iter()
+                .filter(|(n, ..)| n.boundary)
+                .map(move |(n, other, inward, outward)| {
+                    (n.position, other, e.class, inward, outward)
+                })
             });
-            for (pos, other, class, lanes) in ports {
+            for (pos, other, class, inward, outward) in ports {
                 // An edge of this chunk that runs along the shared edge meets
                 // the neighbour's road in a T-junction, whatever its kind.
                 let this_along = (other[0] == pos[0] && (pos[0] == x0 || pos[0] == x0 + size))
@@ -232,8 +232,15 @@ fn every_road_leaving_a_chunk_meets_its_continuation() {
                             n.roads.nodes[e.from as usize].position,
                             n.roads.nodes[e.to as usize].position,
                         );
+                        // Traffic flows on: the lanes leaving this chunk
+                        // through the port enter the neighbour, and back.
+                        let (there_in, there_out) = if near(a) {
+                            (e.lanes_forward, e.lanes_backward)
+                        } else {
+                            (e.lanes_backward, e.lanes_forward)
+                        };
                         let same_kind =
-                            e.class == class && e.lanes_forward + e.lanes_backward == lanes;
+                            e.class == class && there_in == outward && there_out == inward;
                         let along_edge =
                             (a[0] == b[0] && a[0] == pos[0]) || (a[2] == b[2] && a[2] == pos[2]);
                         (near(a) || near(b)) && (same_kind || along_edge || this_along)
@@ -308,6 +315,7 @@ fn census(spec: &WorldSpec) -> (BTreeMap<SemanticClass, usize>, f32, f32) {
 
 #[test]
 fn a_city_worth_walking_through() {
+    // Parks are checked in `districts_shape_their_buildings`.
     let spec = specs().remove(1).1;
     let (counts, tallest, _) = census(&spec);
     for class in [
@@ -514,4 +522,293 @@ fn radial_cities_have_centres_beyond_the_first() {
         0,
         "a grid city has no diagonals"
     );
+}
+
+/// What the buildings of a one-district city look like: mean height (m),
+/// mean footprint (m²), the share of roofs rising over 1 m (pitched, or a
+/// tower's stepped tiers), and the mean gap (m) from a
+/// building's wall to the nearest street's centre line, less the street's
+/// half width: the setback plus the sidewalk.
+#[derive(Debug)]
+struct Buildings {
+    count: usize,
+    height: f32,
+    footprint: f32,
+    pitched_roofs: f32,
+    gap_to_street: f32,
+    /// Park lawns.
+    parks: usize,
+}
+
+fn buildings_of(kind: sprawl_world::DistrictKind) -> Buildings {
+    use sprawl_world::DistrictKind as K;
+    let weight = |k: K| if k == kind { 1.0 } else { 0.0 };
+    let spec = WorldSpec {
+        seed: 11,
+        districts: DistrictMix {
+            downtown: weight(K::Downtown),
+            midrise: weight(K::Midrise),
+            residential: weight(K::Residential),
+            industrial: weight(K::Industrial),
+            park: weight(K::Park),
+        },
+        ..WorldSpec::default()
+    };
+    let (mut count, mut roofs, mut pitched, mut parks) = (0usize, 0usize, 0usize, 0usize);
+    let (mut height, mut footprint, mut gap) = (0.0, 0.0, 0.0);
+    for chunk in grid(&spec, 2).values() {
+        let edges: Vec<([f32; 3], [f32; 3], f32)> = chunk
+            .roads
+            .edges
+            .iter()
+            .map(|e| {
+                let (a, b) = (
+                    chunk.roads.nodes[e.from as usize].position,
+                    chunk.roads.nodes[e.to as usize].position,
+                );
+                (a, b, e.width() * 0.5)
+            })
+            .collect();
+        for o in &chunk.objects {
+            parks += usize::from(o.class == SemanticClass::Park);
+            if o.class == SemanticClass::Roof
+                && let Some((lo, hi)) = o.mesh.bounds()
+            {
+                roofs += 1;
+                pitched += usize::from(hi[1] - lo[1] > 1.0);
+            }
+            if o.class != SemanticClass::Building {
+                continue;
+            }
+            let Some((lo, hi)) = o.mesh.bounds() else {
+                continue;
+            };
+            let t = o.transform.translation;
+            let (cx, cz) = (t.x + (lo[0] + hi[0]) * 0.5, t.z + (lo[2] + hi[2]) * 0.5);
+            let half = ((hi[0] - lo[0]) * 0.5).min((hi[2] - lo[2]) * 0.5);
+            let nearest = edges
+                .iter()
+                .map(|(a, b, w)| segment_distance([cx, cz], [a[0], a[2]], [b[0], b[2]]) - w)
+                .fold(f32::MAX, f32::min);
+            if nearest == f32::MAX {
+                continue;
+            }
+            count += 1;
+            height += hi[1] - lo[1];
+            footprint += (hi[0] - lo[0]) * (hi[2] - lo[2]);
+            gap += nearest - half;
+        }
+    }
+    let n = count.max(1) as f32;
+    Buildings {
+        count,
+        height: height / n,
+        footprint: footprint / n,
+        pitched_roofs: pitched as f32 / roofs.max(1) as f32,
+        gap_to_street: gap / n,
+        parks,
+    }
+}
+
+/// Distance (metres) from `p` to the segment `a..b` in plan.
+fn segment_distance(p: [f32; 2], a: [f32; 2], b: [f32; 2]) -> f32 {
+    let (dx, dz) = (b[0] - a[0], b[1] - a[1]);
+    let len2 = dx * dx + dz * dz;
+    let t = if len2 > 0.0 {
+        (((p[0] - a[0]) * dx + (p[1] - a[1]) * dz) / len2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    (p[0] - a[0] - t * dx).hypot(p[1] - a[1] - t * dz)
+}
+
+/// Districts shape their buildings: towers downtown, low houses with
+/// pitched roofs set back from the street in residential streets, big low
+/// sheds in industrial ones, no buildings in parks.
+#[test]
+fn districts_shape_their_buildings() {
+    use sprawl_world::DistrictKind as K;
+    let downtown = buildings_of(K::Downtown);
+    let midrise = buildings_of(K::Midrise);
+    let residential = buildings_of(K::Residential);
+    let industrial = buildings_of(K::Industrial);
+    let park = buildings_of(K::Park);
+    let all = [&downtown, &midrise, &residential, &industrial];
+    assert!(all.iter().all(|b| b.count > 20), "{all:#?}");
+    assert_eq!(park.count, 0, "{park:?}");
+    assert!(park.parks > 10, "{park:?}");
+    assert!(all.iter().all(|b| b.parks == 0), "{all:#?}");
+    // Heights.
+    assert!(downtown.height > 1.5 * midrise.height, "{all:#?}");
+    assert!(midrise.height > 2.0 * residential.height, "{all:#?}");
+    // Footprints: sheds and towers are bigger than houses.
+    assert!(
+        industrial.footprint > 3.0 * residential.footprint,
+        "{all:#?}"
+    );
+    assert!(downtown.footprint > 3.0 * residential.footprint, "{all:#?}");
+    // Setbacks: houses stand back from the street; towers meet the sidewalk.
+    assert!(
+        residential.gap_to_street > downtown.gap_to_street + 2.0,
+        "{all:#?}"
+    );
+    // Roofs: pitched on houses, flat on blocks and sheds, and some towers
+    // step back to a narrower upper tier.
+    assert!(residential.pitched_roofs > 0.9, "{all:#?}");
+    assert!(
+        midrise.pitched_roofs < 0.1 && industrial.pitched_roofs < 0.1,
+        "{all:#?}"
+    );
+    assert!((0.1..0.6).contains(&downtown.pitched_roofs), "{all:#?}");
+}
+
+/// Every kind of physics shape the data model offers is made: boxes for
+/// props, convex hulls for buildings, triangle meshes for roads and
+/// bridges, heightfields for the ground.
+#[test]
+fn every_physics_shape_kind_is_made() {
+    use sprawl_world::PhysicsShape;
+    let (_, spec) = specs().remove(1);
+    let mut kinds = BTreeMap::new();
+    for chunk in grid(&spec, 2).values() {
+        for o in &chunk.objects {
+            let kind = match o.shape {
+                PhysicsShape::None => "none",
+                PhysicsShape::Box { .. } => "box",
+                PhysicsShape::ConvexHull { .. } => "convex hull",
+                PhysicsShape::TriMesh { .. } => "triangle mesh",
+                PhysicsShape::Heightfield { .. } => "heightfield",
+            };
+            *kinds.entry(kind).or_insert(0usize) += 1;
+        }
+    }
+    for kind in ["box", "convex hull", "triangle mesh", "heightfield"] {
+        assert!(kinds.contains_key(kind), "no {kind}: {kinds:?}");
+    }
+}
+
+/// Share of a `side`-metre square centred at `(cx, cz)`, sampled every
+/// 25 m, whose ground is under the water level, and the ground's range
+/// and mean height (metres) there.
+fn survey(spec: &WorldSpec, cx: f64, cz: f64, side: f64) -> (f64, f64, f64) {
+    let g = ChunkGenerator::new(spec);
+    let level = f64::from(spec.water.level);
+    let n = (side / 25.0) as i32;
+    let (mut wet, mut lo, mut hi, mut sum) = (0, f64::MAX, f64::MIN, 0.0);
+    for j in 0..n {
+        for i in 0..n {
+            let x = cx - side / 2.0 + f64::from(i) * 25.0;
+            let z = cz - side / 2.0 + f64::from(j) * 25.0;
+            let h = g.ground_height(x, z);
+            wet += i32::from(h < level);
+            lo = lo.min(h);
+            hi = hi.max(h);
+            sum += h;
+        }
+    }
+    let total = f64::from(n * n);
+    (f64::from(wet) / total, hi - lo, sum / total)
+}
+
+/// Terrain and water follow the spec: hills where asked (higher to the
+/// north when asked), flat ground where asked, the sea on the named side,
+/// lakes only when wanted.
+#[test]
+fn terrain_and_water_follow_the_spec() {
+    let (_, hilly) = specs().remove(1);
+    let mut flat = WorldSpec::default();
+    flat.terrain.kind = TerrainKind::Flat;
+    let (_, hilly_range, _) = survey(&hilly, 0.0, -1500.0, 2000.0);
+    let (_, flat_range, _) = survey(&flat, 0.0, 0.0, 2000.0);
+    assert!(hilly_range > 25.0, "hills span only {hilly_range} m");
+    assert!(flat_range < 6.0, "flat ground spans {flat_range} m");
+    // north_bias 0.8: the north is higher than the south.
+    let (_, _, north) = survey(&hilly, 0.0, -1500.0, 1000.0);
+    let (_, _, south) = survey(&hilly, 0.0, 1500.0, 1000.0);
+    assert!(north > south + 5.0, "north {north} m, south {south} m");
+
+    let mut coast = WorldSpec::default();
+    coast.water.coast = Some(Direction::South);
+    coast.water.coast_distance = 250.0;
+    let (sea, _, _) = survey(&coast, 0.0, 1500.0, 1000.0);
+    let (inland, _, _) = survey(&coast, 0.0, -1500.0, 1000.0);
+    assert!(sea > 0.95, "only {sea} of the south is sea");
+    assert!(inland < 0.01, "{inland} of the north is under water");
+
+    let mut lakes = WorldSpec::default();
+    lakes.water.lakes = 1.0;
+    let (lake_share, _, _) = survey(&lakes, 0.0, 0.0, 6000.0);
+    let (dry_share, _, _) = survey(&WorldSpec::default(), 0.0, 0.0, 6000.0);
+    assert!(
+        (0.02..0.75).contains(&lake_share),
+        "lakes cover {lake_share} of 36 km²"
+    );
+    assert_eq!(dry_share, 0.0, "water without rivers, coast or lakes");
+}
+
+/// Whether a chunk's water surface covers the chunk-local point `(x, z)`
+/// (metres), edges included.
+fn water_covers(chunk: &Chunk, x: f32, z: f32) -> bool {
+    chunk
+        .objects
+        .iter()
+        .filter(|o| o.class == SemanticClass::Water)
+        .any(|o| {
+            let p = &o.mesh.positions;
+            o.mesh.indices.chunks(3).any(|t| {
+                let [a, b, c] = [t[0], t[1], t[2]].map(|i| p[i as usize]);
+                let cross = |u: [f32; 3], v: [f32; 3]| {
+                    (v[0] - u[0]) * (z - u[2]) - (v[2] - u[2]) * (x - u[0])
+                };
+                let (d0, d1, d2) = (cross(a, b), cross(b, c), cross(c, a));
+                let eps = 1e-3;
+                (d0 >= -eps && d1 >= -eps && d2 >= -eps) || (d0 <= eps && d1 <= eps && d2 <= eps)
+            })
+        })
+}
+
+/// Rivers, coasts and lakes have no seams: wherever the ground on a shared
+/// chunk edge is under water, both chunks' water surfaces reach that point.
+#[test]
+fn water_surfaces_meet_along_shared_edges() {
+    for (name, spec) in specs() {
+        let level = spec.water.level;
+        let chunks = grid(&spec, 5);
+        let mut checked = 0;
+        for (c, chunk) in &chunks {
+            let t = &chunk.terrain;
+            let (n, size) = (t.samples, t.size);
+            let step = size / (n - 1) as f32;
+            let pairs = [
+                (ChunkCoord::new(c.x + 1, c.z), true),
+                (ChunkCoord::new(c.x, c.z + 1), false),
+            ];
+            for (other, east) in pairs {
+                let Some(next) = chunks.get(&other) else {
+                    continue;
+                };
+                for k in 0..n {
+                    let (h, here, there) = if east {
+                        let z = k as f32 * step;
+                        (t.at(n - 1, k), (size, z), (0.0, z))
+                    } else {
+                        let x = k as f32 * step;
+                        (t.at(k, n - 1), (x, size), (x, 0.0))
+                    };
+                    if h >= level {
+                        continue;
+                    }
+                    checked += 1;
+                    assert!(
+                        water_covers(chunk, here.0, here.1) && water_covers(next, there.0, there.1),
+                        "{name}: water ends at the edge between {c} and {other} at sample {k}"
+                    );
+                }
+            }
+        }
+        // The default spec is dry; every other test spec has water on edges.
+        if name != "default" {
+            assert!(checked > 20, "{name}: only {checked} wet edge samples");
+        }
+    }
 }
