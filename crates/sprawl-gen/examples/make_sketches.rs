@@ -349,25 +349,36 @@ fn colours() -> [[u8; 3]; 5] {
     ]
 }
 
+/// The sample sketches, by file stem.
+pub fn samples() -> [(&'static str, RgbImage); 3] {
+    [
+        ("riverside", riverside()),
+        ("harbour", harbour()),
+        ("ring_town", ring_town()),
+    ]
+}
+
+/// `img` as the JPEG sample is written (quality 75).
+pub fn jpeg(img: &RgbImage) -> Result<Vec<u8>, image::ImageError> {
+    let mut out = Vec::new();
+    JpegEncoder::new_with_quality(&mut out, 75).encode_image(img)?;
+    Ok(out)
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let out = std::env::args_os().nth(1).map_or_else(
         || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../assets/sketches"),
         PathBuf::from,
     );
     std::fs::create_dir_all(&out)?;
-    let river = riverside();
-    for (name, img) in [
-        ("riverside", &river),
-        ("harbour", &harbour()),
-        ("ring_town", &ring_town()),
-    ] {
+    let samples = samples();
+    for (name, img) in &samples {
         let path = out.join(format!("{name}.png"));
         img.save_with_format(&path, ImageFormat::Png)?;
         println!("wrote {}", path.display());
     }
     let path = out.join("riverside.jpg");
-    let mut file = std::io::BufWriter::new(std::fs::File::create(&path)?);
-    JpegEncoder::new_with_quality(&mut file, 75).encode_image(&river)?;
+    std::fs::write(&path, jpeg(&samples[0].1)?)?;
     println!("wrote {}", path.display());
     Ok(())
 }

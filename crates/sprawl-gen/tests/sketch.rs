@@ -9,6 +9,11 @@ use sprawl_gen::sketch::{
 use sprawl_world::{SketchCell, SketchLayout, WorldSpec};
 use std::path::PathBuf;
 
+/// The script that draws the sample sketches; its `main` is unused here.
+#[path = "../examples/make_sketches.rs"]
+#[allow(dead_code)]
+mod make_sketches;
+
 fn asset(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../assets/sketches")
@@ -586,5 +591,26 @@ fn invalid_options() {
         &SketchOptions { max_bytes: 0, ..d },
         "max_bytes 0",
         invalid,
+    );
+}
+
+/// The shipped samples are exactly what `make_sketches` draws, so they can
+/// be remade (and changed) from the script.
+#[test]
+fn sample_sketches_are_what_the_script_draws() {
+    let samples = make_sketches::samples();
+    for (name, drawn) in &samples {
+        let shipped = image::open(asset(&format!("{name}.png")))
+            .expect("sample decodes")
+            .to_rgb8();
+        assert!(
+            shipped == *drawn,
+            "assets/sketches/{name}.png differs from what make_sketches draws; rerun it"
+        );
+    }
+    let jpeg = make_sketches::jpeg(&samples[0].1).expect("encodes");
+    assert!(
+        jpeg == read_asset("riverside.jpg"),
+        "assets/sketches/riverside.jpg differs from what make_sketches writes; rerun it"
     );
 }
