@@ -25,6 +25,16 @@ pub enum StoreError {
         /// The path.
         path: PathBuf,
     },
+    /// `create` cannot make the file: its directory is missing or not a directory.
+    #[error("{}: cannot create the world file: directory {} {why}", path.display(), dir.display())]
+    NoDirectory {
+        /// The world file that was to be created.
+        path: PathBuf,
+        /// Its directory.
+        dir: PathBuf,
+        /// `does not exist` or `is not a directory`.
+        why: &'static str,
+    },
     /// The file is not an SQLite database at all (a PNG, text, an empty file, …).
     #[error("{}: not a Sprawl world file: {what}", path.display())]
     NotSqlite {
@@ -155,6 +165,7 @@ impl StoreError {
         match self {
             Self::NotFound { path }
             | Self::AlreadyExists { path }
+            | Self::NoDirectory { path, .. }
             | Self::NotSqlite { path, .. }
             | Self::WrongApplication { path, .. }
             | Self::Truncated { path, .. }

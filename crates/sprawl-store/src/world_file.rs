@@ -201,7 +201,10 @@ impl WorldFile {
     /// `-wal`/`-shm` files beside it; do not force-replace a world another
     /// process has open). The new file is built under a temporary name in the
     /// same directory and renamed into place, so `path` never holds a
-    /// half-written world.
+    /// half-written world. A missing directory is
+    /// [`StoreError::NoDirectory`]. On Unix the file gets the mode of any
+    /// new file (`0o666` less the umask, typically `0o644`), also when it
+    /// replaces one.
     pub fn create(
         path: impl AsRef<Path>,
         spec: &WorldSpec,
@@ -213,6 +216,11 @@ impl WorldFile {
             path: path.to_owned(),
             source,
         })?;
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        check_directory(dir, path)?;
         let exists = match std::fs::symlink_metadata(path) {
             Ok(_) => true,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
@@ -232,16 +240,7 @@ impl WorldFile {
         let provenance_json = serde_json::to_string(&spec_provenance)
             .map_err(|e| encode("the spec provenance", e))?;
 
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        let tmp = tempfile::Builder::new()
-            .prefix(".sprawl-create-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| StoreError::io(dir, e))?
-            .into_temp_path();
+        let tmp = temp_file_in(dir, path)?;
         build_new_file(&tmp, &spec_json, &provenance_json)
             .map_err(|e| StoreError::sqlite(path, e))?;
 
@@ -813,6 +812,48 @@ impl WorldFile {
             .map_err(|e| self.sql_err(e))?;
         Ok(n as u64)
     }
+}
+
+/// Checks that `dir`, the directory of the world file `path` that
+/// [`WorldFile::create`] is to make, exists and is a directory.
+fn check_directory(dir: &Path, path: &Path) -> Result<(), StoreError> {
+    let why = match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => return Ok(()),
+        Ok(_) => "is not a directory",
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => "does not exist",
+        Err(e) => return Err(StoreError::io(path, e)),
+    };
+    Err(StoreError::NoDirectory {
+        path: path.to_owned(),
+        dir: dir.to_owned(),
+        why,
+    })
+}
+
+/// An empty temporary file in `dir` (the directory of the world file
+/// `path`) for [`WorldFile::create`] to build the new world in.
+///
+/// On Unix it is opened with mode `0o666` less the process umask, so the
+/// renamed world gets the same mode as any file the user creates (tempfile
+/// defaults to `0o600`). Errors name `path`, not the temporary name.
+fn temp_file_in(dir: &Path, path: &Path) -> Result<tempfile::TempPath, StoreError> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".sprawl-create-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let file = builder.tempfile_in(dir).map_err(|e| {
+        // tempfile's message names the temporary file; say what it was for.
+        let detail = format!(
+            "cannot create a temporary file in {}: {}",
+            dir.display(),
+            e.kind()
+        );
+        StoreError::io(path, std::io::Error::new(e.kind(), detail))
+    })?;
+    Ok(file.into_temp_path())
 }
 
 /// Settings of every read-write connection.

@@ -329,6 +329,69 @@ fn create_with_force_replaces() -> TestResult {
     Ok(())
 }
 
+/// Permission bits of a file (`st_mode & 0o7777`).
+#[cfg(unix)]
+fn mode(path: &Path) -> std::io::Result<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    Ok(std::fs::metadata(path)?.permissions().mode() & 0o7777)
+}
+
+#[cfg(unix)]
+#[test]
+fn created_worlds_get_the_mode_of_any_new_file() -> TestResult {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir()?;
+    let plain = dir.path().join("plain.txt");
+    drop(std::fs::File::create(&plain)?);
+    let expected = mode(&plain)?;
+
+    let path = dir.path().join("town.sprawl");
+    drop(WorldFile::create(&path, &spec(1), None, false)?);
+    assert_eq!(mode(&path)?, expected, "new world: {:o}", mode(&path)?);
+
+    // Replacing a file of another mode gives the same mode as a new file.
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640))?;
+    drop(WorldFile::create(&path, &spec(2), None, true)?);
+    assert_eq!(mode(&path)?, expected, "replaced: {:o}", mode(&path)?);
+    Ok(())
+}
+
+#[test]
+fn create_in_a_missing_directory_names_the_path() -> TestResult {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("nowhere").join("town.sprawl");
+    let err = match WorldFile::create(&path, &spec(1), None, false) {
+        Ok(_) => panic!("created a world in a missing directory"),
+        Err(e) => e,
+    };
+    assert!(matches!(err, StoreError::NoDirectory { .. }), "{err:?}");
+    assert_eq!(err.path(), path);
+    let msg = err.to_string();
+    assert!(
+        msg.contains("town.sprawl") && msg.contains("does not exist"),
+        "{msg}"
+    );
+    assert!(
+        !msg.contains(".sprawl-create-"),
+        "names the temporary file: {msg}"
+    );
+
+    // A file where the directory should be.
+    std::fs::write(dir.path().join("file"), b"x")?;
+    let path = dir.path().join("file").join("town.sprawl");
+    let err = match WorldFile::create(&path, &spec(1), None, false) {
+        Ok(_) => panic!("created a world under a file"),
+        Err(e) => e,
+    };
+    assert!(err.to_string().contains("is not a directory"), "{err}");
+    assert!(!dir.path().read_dir()?.any(|e| e.is_ok_and(|e| {
+        e.file_name()
+            .to_string_lossy()
+            .starts_with(".sprawl-create-")
+    })));
+    Ok(())
+}
+
 #[test]
 fn create_ignores_orphan_wal_files() -> TestResult {
     // A `-wal` left beside a deleted world must not be replayed into a new one.
