@@ -157,6 +157,22 @@ pub fn parse_sketch_scale(s: &str) -> Result<f32, String> {
     parse_scale(s, 0.1, 1000.0)
 }
 
+/// Parses the output path of `sprawl map`: it writes PNG only, so the name
+/// must end in `.png` (any case); anything else (`.jpg`, no extension) is
+/// refused rather than filled with PNG bytes.
+pub fn parse_png_path(s: &str) -> Result<std::path::PathBuf, String> {
+    let path = std::path::PathBuf::from(s);
+    match path.extension().and_then(|e| e.to_str()) {
+        Some(ext) if ext.eq_ignore_ascii_case("png") => Ok(path),
+        Some(ext) => Err(format!(
+            "`{s}`: maps are written as PNG only, not .{ext}; name the output *.png"
+        )),
+        None => Err(format!(
+            "`{s}` has no .png extension; maps are written as PNG only, name the output *.png"
+        )),
+    }
+}
+
 /// Parses an object id `X:Z:HEX`.
 pub fn parse_object_id(s: &str) -> Result<ObjectId, String> {
     s.parse::<ObjectId>().map_err(|e| e.to_string())
@@ -207,5 +223,9 @@ mod tests {
         assert!(parse_map_scale("-1").is_err());
         assert!(parse_class("castle").is_err());
         assert!(parse_object_id("-3:7:0a3f9c21").is_ok());
+        assert!(parse_png_path("out/Map.PNG").is_ok());
+        for bad in ["map.jpg", "map.jpeg", "map", "map.png.txt", ".png"] {
+            assert!(parse_png_path(bad).is_err(), "{bad} should be rejected");
+        }
     }
 }

@@ -205,8 +205,8 @@ struct MapArgs {
     file: PathBuf,
     #[command(flatten)]
     region: RegionArgs,
-    /// PNG file to write (replaced if it exists).
-    #[arg(short, long, value_name = "OUT.png")]
+    /// PNG file to write (replaced if it exists); the name must end in `.png`.
+    #[arg(short, long, value_name = "OUT.png", value_parser = args::parse_png_path)]
     output: PathBuf,
     /// Map resolution in metres per pixel (1 = one pixel per metre; larger
     /// is coarser and smaller).

@@ -516,12 +516,22 @@ fn bad_inputs_fail_cleanly_and_change_nothing() {
         ],
         2,
     );
-    // Writing the map over the world file is refused.
+    // Writing the map over the world file is refused: by its extension, and
+    // for a world whose name ends in .png, because it is the world.
     fails(
         dir,
         &["map", "w.sprawl", "--region", "0,0,10,10", "-o", "w.sprawl"],
+        2,
+    );
+    ok(dir, &["new", "w.png", "--prompt", "a city"]);
+    let world_png = read(&dir.join("w.png"));
+    let err = fails(
+        dir,
+        &["map", "w.png", "--region", "0,0,10,10", "-o", "w.png"],
         1,
     );
+    assert!(err.contains("overwrite the world file"), "{err}");
+    assert_eq!(read(&dir.join("w.png")), world_png);
     assert!(!dir.join("x.glb").exists() && !dir.join("x.png").exists());
 
     // Edits: unknown ids, malformed ids, non-finite numbers.
@@ -596,4 +606,324 @@ fn bad_inputs_fail_cleanly_and_change_nothing() {
     );
     let info = json(&ok(dir, &["info", "w.sprawl", "--json"]));
     assert_eq!(info["edits"]["total"], 0);
+}
+
+#[test]
+fn map_writes_png_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    ok(dir, &["new", "w.sprawl", "--prompt", "a city"]);
+    for out in ["out.jpg", "out.jpeg", "out", "out.png.txt"] {
+        let err = fails(
+            dir,
+            &["map", "w.sprawl", "--region", "0,0,10,10", "-o", out],
+            2,
+        );
+        assert!(err.contains("PNG") && err.contains(out), "{out}: {err}");
+        assert!(!dir.join(out).exists(), "{out} was written");
+    }
+    // Refused before any work: nothing was generated into the cache.
+    let info = json(&ok(dir, &["info", "w.sprawl", "--json"]));
+    assert_eq!(info["cache"]["chunks"], 0);
+    // The extension's case does not matter.
+    ok(
+        dir,
+        &["map", "w.sprawl", "--region", "0,0,10,10", "-o", "out.PNG"],
+    );
+    assert_eq!(png_size(&read(&dir.join("out.PNG"))), (10, 10));
+}
+
+#[test]
+fn new_in_a_missing_directory_names_the_users_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let target = dir.join("nowhere").join("x.sprawl");
+    let target = target.to_string_lossy().into_owned();
+    for file in [target.as_str(), "missing/x.sprawl"] {
+        let err = fails(dir, &["new", file, "--prompt", "a city"], 1);
+        assert!(
+            err.contains(file) && err.contains("does not exist"),
+            "{file}: {err}"
+        );
+        assert!(
+            !err.contains(".sprawl-create-"),
+            "{file}: names the temporary file: {err}"
+        );
+    }
+    assert_eq!(std::fs::read_dir(dir).unwrap().count(), 0, "left a file");
+}
+
+/// Permission bits of a file.
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    let meta =
+        std::fs::metadata(path).unwrap_or_else(|e| panic!("cannot stat {}: {e}", path.display()));
+    meta.permissions().mode() & 0o7777
+}
+
+#[cfg(unix)]
+#[test]
+fn new_world_files_follow_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let world = dir.join("w.sprawl");
+    // A new file under umask 022, then (--force) a 0600 file replaced under 027.
+    for (umask, expected) in [("022", 0o644), ("027", 0o640)] {
+        if world.exists() {
+            std::fs::set_permissions(&world, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let out = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "umask {umask} && exec \"$0\" new w.sprawl --prompt 'a city' --force"
+            ))
+            .arg(env!("CARGO_BIN_EXE_sprawl"))
+            .current_dir(dir)
+            .output()
+            .expect("sh runs");
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert_eq!(
+            mode(&world),
+            expected,
+            "umask {umask}: mode {:o}",
+            mode(&world)
+        );
+    }
+}
+
+// ---------------------------------------------------- damaged world files
+
+/// `path` with `suffix` appended to its file name (`-wal`, …).
+fn companion(path: &Path, suffix: &str) -> PathBuf {
+    let mut s = path.as_os_str().to_owned();
+    s.push(suffix);
+    PathBuf::from(s)
+}
+
+/// The page size in an SQLite header (bytes 16..18, big-endian; 1 is 65536).
+fn page_size(db: &[u8]) -> usize {
+    match u16::from_be_bytes([db[16], db[17]]) {
+        1 => 65536,
+        n => usize::from(n),
+    }
+}
+
+/// Damaged copies of the world file `good`, as (file name, bytes, the word
+/// the refusal must use), built the way sprawl-store's own tests build them.
+fn damaged_copies(good: &[u8]) -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    let page = page_size(good);
+    let pages = good.len() / page;
+    assert!(pages >= 4, "want a multi-page world, got {pages} pages");
+    // Cut at a page boundary in the middle, as a failed copy would.
+    let truncated = good[..pages / 2 * page].to_vec();
+    // Garbage over the second page (a table's b-tree) and over the last.
+    let mut corrupt = good.to_vec();
+    corrupt[page..2 * page].fill(0x5a);
+    let mut corrupt_tail = good.to_vec();
+    corrupt_tail[(pages - 1) * page..].fill(0x5a);
+    // `PRAGMA user_version` one past the file's: header bytes 60..64.
+    let mut newer = good.to_vec();
+    let version = u32::from_be_bytes([good[60], good[61], good[62], good[63]]);
+    newer[60..64].copy_from_slice(&(version + 1).to_be_bytes());
+    vec![
+        ("truncated.sprawl", truncated, "truncated"),
+        ("corrupt.sprawl", corrupt, "corrupt"),
+        ("corrupt-tail.sprawl", corrupt_tail, "corrupt"),
+        ("newer.sprawl", newer, "newer"),
+    ]
+}
+
+#[test]
+fn damaged_world_files_are_refused_untouched() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let region = "-256,-256,256,256";
+    ok(dir, &["new", "good.sprawl", "--prompt", "a city"]);
+    ok(dir, &["gen", "good.sprawl", "--region", region]);
+    let list = objects(dir, "good.sprawl", region);
+    let id = list
+        .first()
+        .and_then(|o| o["id"].as_str())
+        .expect("objects in the region")
+        .to_owned();
+    let good = read(&dir.join("good.sprawl"));
+
+    for (name, bytes, problem) in damaged_copies(&good) {
+        let path = dir.join(name);
+        std::fs::write(&path, &bytes).unwrap();
+        for args in [vec!["info", name], vec!["edit", name, "remove", &id]] {
+            let err = fails(dir, &args, 1);
+            assert!(
+                err.contains(name) && err.contains(problem),
+                "sprawl {args:?}: should name the file and say {problem}:\n{err}"
+            );
+            assert!(read(&path) == bytes, "sprawl {args:?} changed {name}");
+            for suffix in ["-wal", "-shm", "-journal"] {
+                assert!(
+                    !companion(&path, suffix).exists(),
+                    "sprawl {args:?} left {name}{suffix}"
+                );
+            }
+        }
+    }
+    // The same edit on the intact world goes through.
+    ok(dir, &["edit", "good.sprawl", "remove", &id]);
+}
+
+// ------------------------------------------------------- GLB validation
+
+fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+const VALIDATOR_HINT: &str = "the Khronos glTF validator is needed: install Node.js and run \
+     `npm ci` in tools/gltf-validator (scripts/test.sh does this)";
+
+/// Runs the Khronos glTF validator (tools/gltf-validator/validate.mjs, under
+/// `node`) on `glb` and asserts that it reports no error. Fails, rather
+/// than skips, when node or the validator is missing.
+fn assert_valid_glb(glb: &Path) {
+    let script = repo_root().join("tools/gltf-validator/validate.mjs");
+    let out = Command::new("node")
+        .arg(&script)
+        .arg(glb)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run `node` ({e}); {VALIDATOR_HINT}"));
+    let code = out.status.code();
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_ne!(code, Some(3), "{stderr}\n{VALIDATOR_HINT}");
+    let report: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!("validate.mjs (exit {code:?}) printed no JSON ({e}): {stdout}\n{stderr}")
+    });
+    assert_eq!(
+        report["numErrors"].as_u64(),
+        Some(0),
+        "{}: validator errors:\n{stdout}",
+        glb.display()
+    );
+    assert_eq!(code, Some(0), "{}: {stdout}\n{stderr}", glb.display());
+}
+
+/// Exports `region` of `world` to `out` and validates the GLB.
+fn export_and_validate(dir: &Path, world: &str, region: &str, out: &str) {
+    ok(dir, &["export", world, "--region", region, "-o", out]);
+    assert_valid_glb(&dir.join(out));
+}
+
+/// Ids and positions of the objects in `region` that `keep` accepts.
+fn picked(
+    dir: &Path,
+    world: &str,
+    region: &str,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<(String, [f64; 3])> {
+    objects(dir, world, region)
+        .iter()
+        .filter(|o| o["class"].as_str().is_some_and(&keep))
+        .filter_map(|o| Some((o["id"].as_str()?.to_owned(), position(o))))
+        .collect()
+}
+
+/// A few chunks (2×2 of 128 m) around the origin.
+const FEW_CHUNKS: &str = "-128,-128,128,128";
+
+#[test]
+fn exports_pass_the_gltf_validator() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+
+    // (a) A prompt with a river, over the 2×2 chunks around the water
+    // object nearest the origin.
+    let prompt = "a city with hills, a river and parks";
+    ok(dir, &["new", "river.sprawl", "--prompt", prompt]);
+    let water = picked(dir, "river.sprawl", KM2, |c| c == "water");
+    let [x, _, z] = water
+        .iter()
+        .map(|w| w.1)
+        .min_by(|a, b| (a[0].abs() + a[2].abs()).total_cmp(&(b[0].abs() + b[2].abs())))
+        .expect("the river crosses the square kilometre around the origin");
+    let region = format!("{},{},{},{}", x - 128.0, z - 128.0, x + 128.0, z + 128.0);
+    let region = region.as_str();
+    assert!(!picked(dir, "river.sprawl", region, |c| c == "water").is_empty());
+    export_and_validate(dir, "river.sprawl", region, "river.glb");
+
+    // (b) The riverside sketch.
+    let sketch = repo_root().join("assets/sketches/riverside.png");
+    let sketch = sketch.to_string_lossy().into_owned();
+    ok(dir, &["new", "sketch.sprawl", "--sketch", &sketch]);
+    export_and_validate(dir, "sketch.sprawl", FEW_CHUNKS, "sketch.glb");
+
+    // (c) The river world after an add, a move and a remove of standalone
+    // objects (not the ground, roads or water).
+    let ground = ["terrain", "road", "sidewalk", "water", "bridge", "park"];
+    let things = picked(dir, "river.sprawl", region, |c| !ground.contains(&c));
+    assert!(things.len() >= 2, "want two objects to edit in {region}");
+    let [mx, my, mz] = things[0].1;
+    let to = format!("{},{},{}", mx + 3.0, my, mz - 2.0);
+    let at = format!("{},{}", x + 10.0, z + 10.0);
+    ok(
+        dir,
+        &[
+            "edit",
+            "river.sprawl",
+            "add",
+            "--class",
+            "prop",
+            "--at",
+            &at,
+            "--size",
+            "2,1,3",
+        ],
+    );
+    ok(
+        dir,
+        &[
+            "edit",
+            "river.sprawl",
+            "move",
+            &things[0].0,
+            "--to",
+            &to,
+            "--yaw",
+            "30",
+        ],
+    );
+    ok(dir, &["edit", "river.sprawl", "remove", &things[1].0]);
+    let info = json(&ok(dir, &["info", "river.sprawl", "--json"]));
+    assert_eq!(info["edits"]["total"], 3);
+    export_and_validate(dir, "river.sprawl", region, "edited.glb");
+    assert_ne!(read(&dir.join("river.glb")), read(&dir.join("edited.glb")));
+}
+
+#[test]
+fn exports_are_identical_across_processes_and_thread_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let prompt = "a city with hills, a river and parks";
+    for world in ["a.sprawl", "b.sprawl"] {
+        ok(dir, &["new", world, "--prompt", prompt, "--seed", "7"]);
+    }
+    let region = "-192,-192,192,192";
+    ok(
+        dir,
+        &[
+            "export",
+            "a.sprawl",
+            "--region",
+            region,
+            "-o",
+            "a.glb",
+            "--threads",
+            "1",
+        ],
+    );
+    ok(
+        dir,
+        &["export", "b.sprawl", "--region", region, "-o", "b.glb"],
+    );
+    let (a, b) = (read(&dir.join("a.glb")), read(&dir.join("b.glb")));
+    assert!(a.len() > 1000, "suspiciously small GLB: {} bytes", a.len());
+    assert!(a == b, "GLBs differ: {} vs {} bytes", a.len(), b.len());
 }
