@@ -9,7 +9,7 @@
 
 use glam::Vec3;
 use sprawl_world::hash::mix64;
-use sprawl_world::{ChunkCoord, RoadClass, RoadGraph};
+use sprawl_world::{ChunkCoord, RoadClass, RoadGraph, lane_offset};
 use std::collections::{HashMap, HashSet};
 
 /// Width of a sidewalk (metres); `sprawl-gen`'s `network::SIDEWALK`.
@@ -158,10 +158,16 @@ impl RoadNet {
         (pa + right * offset, pb + right * offset)
     }
 
-    /// Centre line of lane `k` (0 = next to the centre line) of a way.
+    /// Centre line of lane `k` of a way (0 = next to the opposing traffic,
+    /// or the left kerb of a one-way street; see [`lane_offset`]).
     pub fn lane_line(&self, w: Way, k: u8) -> (Vec3, Vec3) {
         let e = self.edges[w.edge as usize];
-        self.offset_line(w, e.class.lane_width() * (f32::from(k) + 0.5))
+        let (this, opposite) = if w.forward {
+            (e.fwd, e.bwd)
+        } else {
+            (e.bwd, e.fwd)
+        };
+        self.offset_line(w, lane_offset(e.class.lane_width(), this, opposite, k))
     }
 
     /// Chunks around a boundary node that may hold the road's continuation.

@@ -969,13 +969,18 @@ impl Sim {
                 }
             }
             let hn = h ^ turn.wrapping_mul(0x9e37_79b9_7f4a_7c15);
-            let next = self
-                .net
-                .pick_next(w, task != TaskKind::Sidewalks, hn, &mut ways)
-                .unwrap_or(Way {
-                    edge: w.edge,
-                    forward: !w.forward,
-                });
+            let car = task != TaskKind::Sidewalks;
+            let back = Way {
+                edge: w.edge,
+                forward: !w.forward,
+            };
+            let next = match self.net.pick_next(w, car, hn, &mut ways) {
+                Some(next) => next,
+                // A dead end: turn round, unless it is a one-way street
+                // (the route ends there rather than against the traffic).
+                None if car && task == TaskKind::Lanes && self.net.lanes(back) == 0 => break,
+                None => back,
+            };
             let (a, b) = self.line(next, task);
             let last = *points.last().unwrap_or(&start);
             length += last.distance(a + Vec3::Y * lift) + a.distance(b);
@@ -1313,8 +1318,16 @@ impl Sim {
         };
         let edge = self.net.edges[e as usize];
         let half = 0.5 * edge.width_m();
-        // Not on this carriageway, or near its ends (junctions, turns).
-        if d2 > half * half || along < 10.0 || along > edge.len - 10.0 || offset.abs() < 0.3 {
+        // The line between the two directions' lanes: the centre line of a
+        // two-way street, a kerb of a one-way one (see `lane_offset`).
+        let divide = (f32::from(edge.bwd) - f32::from(edge.fwd)) * 0.5 * edge.class.lane_width();
+        // Not on this carriageway, near its ends (junctions, turns), or
+        // astride the divide.
+        if d2 > half * half
+            || along < 10.0
+            || along > edge.len - 10.0
+            || (offset - divide).abs() < 0.3
+        {
             return false;
         }
         let (pa, pb) = (
@@ -1323,7 +1336,7 @@ impl Sim {
         );
         let dir = Vec3::new(pb.x - pa.x, 0.0, pb.z - pa.z).normalize_or_zero();
         let heading = f.dot(dir);
-        if offset > 0.0 {
+        if offset > divide {
             heading < -0.5 || edge.fwd == 0
         } else {
             heading > 0.5 || edge.bwd == 0

@@ -453,17 +453,19 @@ fn advance(f: &mut Follower, net: &RoadNet, dt: f32, car: bool, buf: &mut Vec<Wa
             f.turns += 1;
             let h = f.hash ^ u64::from(f.turns).wrapping_mul(0x9e37_79b9_7f4a_7c15);
             let (_, end) = net.ends(f.way);
+            let back = Way {
+                edge: f.way.edge,
+                forward: !f.way.forward,
+            };
             let next = match net.pick_next(f.way, car, h, buf) {
                 Some(n) => n,
-                None if net.boundary[end as usize] => {
-                    // The road goes on in a chunk nobody is near: leave.
+                // The road goes on in a chunk nobody is near, or a one-way
+                // street ends where a car cannot turn round: leave.
+                None if net.boundary[end as usize] || (car && net.lanes(back) == 0) => {
                     f.len = 0.0;
                     return;
                 }
-                None => Way {
-                    edge: f.way.edge,
-                    forward: !f.way.forward,
-                },
+                None => back,
             };
             let (q0, _) = if car {
                 car_line(net, next, f.lane)

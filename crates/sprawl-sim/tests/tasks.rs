@@ -3,7 +3,7 @@
 mod common;
 
 use glam::Vec3;
-use sprawl_sim::{Outcome, Sim};
+use sprawl_sim::{Outcome, Sim, SimConfig};
 use sprawl_world::SemanticClass;
 
 #[test]
@@ -146,5 +146,103 @@ fn driving_off_the_road_ends_as_off_road() {
     assert!(
         off >= 2,
         "only {off} of 8 cars parked in front of buildings were off the road"
+    );
+}
+
+/// On a one-way street both lanes carry the traffic: driving in either is
+/// fine, and only driving against the street's direction is wrong way.
+#[test]
+fn one_way_streets_are_wrong_way_only_against_their_direction() {
+    use sprawl_world::{ChunkCoord, DistrictMix, WorldSpec};
+    let downtown = |seed| WorldSpec {
+        seed,
+        districts: DistrictMix {
+            downtown: 1.0,
+            midrise: 0.0,
+            residential: 0.0,
+            industrial: 0.0,
+            park: 0.0,
+        },
+        ..WorldSpec::default()
+    };
+    let config = SimConfig {
+        world: sprawl_sim::WorldSource::Spec(Box::new(downtown(0))),
+        ..common::quiet("car")
+    };
+    let mut sim = Sim::new(config).unwrap();
+    // 20 s: long enough to spend the 3 s that end an episode as wrong way
+    // between junctions (where the rule is not applied) at 6 m/s.
+    let drive = |sim: &mut Sim, p: Vec3, yaw: f32| {
+        sim.teleport(0, p.to_array(), yaw).unwrap();
+        for _ in 0..200 {
+            let v = sim.agent_state(0).speed;
+            sim.step(&[&[if v < 6.0 { 0.6 } else { 0.0 }, 0.0, 0.0]])
+                .unwrap();
+            if sim.outcome(0) != Outcome::Running {
+                break;
+            }
+        }
+        sim.outcome(0)
+    };
+    let mut tried = 0;
+    for seed in 0..60 {
+        sim.reset(seed).unwrap();
+        let s = sim.agent_state(0);
+        let p = Vec3::from(s.position);
+        let spec = downtown(seed);
+        let c = ChunkCoord::containing(p.x, p.z, spec.chunk_size);
+        let graph = sprawl_gen::ChunkGenerator::new(&spec).road_graph(c);
+        // The edge the spawn lies on.
+        let on_one_way = graph.edges.iter().any(|e| {
+            let a = graph.nodes[e.from as usize].position;
+            let b = graph.nodes[e.to as usize].position;
+            let (dx, dz) = (b[0] - a[0], b[2] - a[2]);
+            let len = dx.hypot(dz);
+            let along = ((p.x - a[0]) * dx + (p.z - a[2]) * dz) / len;
+            let across = ((p.x - a[0]) * -dz + (p.z - a[2]) * dx) / len;
+            e.is_one_way() && along > 0.0 && along < len && across.abs() < e.width() / 2.0
+        });
+        if !on_one_way {
+            continue;
+        }
+        tried += 1;
+        // Lane 0 of a one-way street is its left lane; the right one is 3.5 m over.
+        let right = Vec3::new(
+            (s.yaw + std::f32::consts::FRAC_PI_2).sin(),
+            0.0,
+            (s.yaw + std::f32::consts::FRAC_PI_2).cos(),
+        );
+        let own_lane = drive(&mut sim, p, s.yaw);
+        assert_ne!(
+            own_lane,
+            Outcome::WrongWay,
+            "seed {seed}: the left lane of a one-way"
+        );
+        sim.reset(seed).unwrap();
+        let other_lane = drive(&mut sim, p + right * 3.5, s.yaw);
+        assert_ne!(
+            other_lane,
+            Outcome::WrongWay,
+            "seed {seed}: the right lane of a one-way"
+        );
+        assert_ne!(
+            other_lane,
+            Outcome::OffRoad,
+            "seed {seed}: the right lane of a one-way"
+        );
+        sim.reset(seed).unwrap();
+        let against = drive(&mut sim, p, s.yaw + std::f32::consts::PI);
+        assert_eq!(
+            against,
+            Outcome::WrongWay,
+            "seed {seed}: against the one-way"
+        );
+        if tried == 3 {
+            break;
+        }
+    }
+    assert_eq!(
+        tried, 3,
+        "fewer than 3 spawns on one-way streets in 60 seeds"
     );
 }

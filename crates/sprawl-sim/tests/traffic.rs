@@ -68,3 +68,84 @@ fn traffic_cars_never_overlap_at_junctions() {
     );
     assert!(stopped > 0, "no car ever waited");
 }
+
+/// Downtown grids have one-way streets; background traffic on them runs
+/// only the way they allow.
+#[test]
+fn traffic_keeps_to_the_direction_of_one_way_streets() {
+    use sprawl_world::{ChunkCoord, DistrictMix, RoadGraph, WorldSpec};
+    use std::collections::HashMap;
+    let downtown = |seed| WorldSpec {
+        seed,
+        districts: DistrictMix {
+            downtown: 1.0,
+            midrise: 0.0,
+            residential: 0.0,
+            industrial: 0.0,
+            park: 0.0,
+        },
+        ..WorldSpec::default()
+    };
+    let config = SimConfig {
+        world: sprawl_sim::WorldSource::Spec(Box::new(downtown(0))),
+        traffic_density: 0.6,
+        max_steps: 100_000,
+        stream_radius: 200.0,
+        ..common::quiet("drone")
+    };
+    let mut sim = Sim::new(config).unwrap();
+    let (mut on_one_way, mut with_traffic, mut against) = (0usize, 0usize, 0usize);
+    for seed in [3, 8] {
+        sim.reset(seed).unwrap();
+        let spec = downtown(seed);
+        let generator = sprawl_gen::ChunkGenerator::new(&spec);
+        let mut graphs: HashMap<ChunkCoord, RoadGraph> = HashMap::new();
+        for step in 0..300 {
+            sim.step(&[&[0.0, 0.0, 0.0, 0.0]]).unwrap();
+            if step % 10 != 0 {
+                continue;
+            }
+            for car in sim.traffic().into_iter().filter(|t| t.car && t.speed > 2.0) {
+                let [x, _, z] = car.centre;
+                let (s, c) = car.yaw.sin_cos();
+                let heading = (-s, -c);
+                let home = ChunkCoord::containing(x, z, spec.chunk_size);
+                let graph = graphs
+                    .entry(home)
+                    .or_insert_with(|| generator.road_graph(home));
+                // The edge whose carriageway the car is on, away from junctions.
+                let on = graph.edges.iter().find_map(|e| {
+                    let a = graph.nodes[e.from as usize].position;
+                    let b = graph.nodes[e.to as usize].position;
+                    let (dx, dz) = (b[0] - a[0], b[2] - a[2]);
+                    let len = dx.hypot(dz);
+                    let along = ((x - a[0]) * dx + (z - a[2]) * dz) / len;
+                    let across = ((x - a[0]) * -dz + (z - a[2]) * dx) / len;
+                    let inside = along > 10.0 && along < len - 10.0;
+                    (inside && across.abs() < e.width() / 2.0).then_some((*e, dx / len, dz / len))
+                });
+                let Some((edge, dx, dz)) = on else { continue };
+                with_traffic += 1;
+                if !edge.is_one_way() {
+                    continue;
+                }
+                on_one_way += 1;
+                let along = heading.0 * dx + heading.1 * dz;
+                let allowed = if edge.lanes_forward > 0 {
+                    along > 0.7
+                } else {
+                    along < -0.7
+                };
+                if !allowed {
+                    against += 1;
+                    eprintln!("seed {seed} step {step}: {car:?} against {edge:?}");
+                }
+            }
+        }
+    }
+    assert!(
+        on_one_way > 100,
+        "only {on_one_way} of {with_traffic} car samples on one-way streets"
+    );
+    assert_eq!(against, 0, "{against} of {on_one_way} against the one-way");
+}

@@ -37,7 +37,7 @@ pub use edit::{Edit, EditError, apply_edits};
 pub use mesh::{MaterialId, MaterialKind, MeshData};
 pub use object::{Object, ObjectId, ObjectIdParseError, PhysicsShape, Transform};
 pub use provenance::Provenance;
-pub use road::{RoadClass, RoadEdge, RoadGraph, RoadNode};
+pub use road::{RoadClass, RoadEdge, RoadGraph, RoadNode, lane_offset};
 pub use sketch::{SketchCell, SketchError, SketchLayout};
 pub use spec::{
     Direction, DistrictKind, DistrictMix, Era, HeightProfile, Look, Palette, Season, SpecError,

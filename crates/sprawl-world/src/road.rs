@@ -50,11 +50,24 @@ pub struct RoadNode {
     pub boundary: bool,
 }
 
+/// Offset (metres, to the right of the direction of travel, from the
+/// carriageway's centre line) of the centre of lane `k` among `this`
+/// lanes running one way, with `opposite` lanes running the other.
+///
+/// Traffic drives on the right, so lane 0 is the one next to the opposing
+/// traffic; on a two-way street the lanes start at the centre line, on a
+/// one-way street (`opposite == 0`) they fill the carriageway from its left
+/// kerb. Every user of lane geometry (the simulator, the viewer) goes
+/// through this one rule.
+pub fn lane_offset(lane_width: f32, this: u8, opposite: u8, k: u8) -> f32 {
+    lane_width * (f32::from(k) + 0.5 + (f32::from(opposite) - f32::from(this)) * 0.5)
+}
+
 /// A road segment between two nodes, straight in plan.
 ///
 /// Traffic drives on the right: `lanes_forward` lanes run from `from` to
-/// `to` on the right-hand side of the centreline (seen along that direction),
-/// `lanes_backward` run the other way.
+/// `to`, `lanes_backward` run the other way; a one-way street has no lanes
+/// one way. Where the lanes lie across the carriageway is [`lane_offset`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct RoadEdge {
     /// Index of the start node.
@@ -75,6 +88,11 @@ impl RoadEdge {
     /// Carriageway width in metres.
     pub fn width(&self) -> f32 {
         self.class.lane_width() * f32::from(self.lanes_forward + self.lanes_backward)
+    }
+
+    /// Whether traffic may use the edge in one direction only.
+    pub fn is_one_way(&self) -> bool {
+        (self.lanes_forward == 0) != (self.lanes_backward == 0)
     }
 }
 
@@ -125,21 +143,94 @@ impl RoadGraph {
         // Right-hand normal of the direction a→b in a Y-up right-handed frame.
         let (rx, rz) = (-dz / len, dx / len);
         let w = e.class.lane_width();
+        let (fwd, bwd) = (e.lanes_forward, e.lanes_backward);
         let mut out = Vec::new();
-        for k in 0..e.lanes_forward {
-            let off = w * (f32::from(k) + 0.5);
+        for k in 0..fwd {
+            let off = lane_offset(w, fwd, bwd, k);
             out.push((
                 [a[0] + rx * off, a[1], a[2] + rz * off],
                 [b[0] + rx * off, b[1], b[2] + rz * off],
             ));
         }
-        for k in 0..e.lanes_backward {
-            let off = -w * (f32::from(k) + 0.5);
+        for k in 0..bwd {
+            // Right of b→a is left of a→b.
+            let off = -lane_offset(w, bwd, fwd, k);
             out.push((
                 [b[0] + rx * off, b[1], b[2] + rz * off],
                 [a[0] + rx * off, a[1], a[2] + rz * off],
             ));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A graph of one east-running edge, 100 m long, with the given lanes.
+    fn east(class: RoadClass, fwd: u8, bwd: u8) -> RoadGraph {
+        let node = |x: f32| RoadNode {
+            position: [x, 0.0, 0.0],
+            boundary: false,
+        };
+        RoadGraph {
+            nodes: vec![node(0.0), node(100.0)],
+            edges: vec![RoadEdge {
+                from: 0,
+                to: 1,
+                class,
+                lanes_forward: fwd,
+                lanes_backward: bwd,
+                bridge: false,
+            }],
+        }
+    }
+
+    #[test]
+    fn two_way_lanes_keep_right_of_the_centre_line() {
+        let g = east(RoadClass::Arterial, 2, 2);
+        let lanes = g.lanes(0);
+        assert_eq!(lanes.len(), 4);
+        // Eastbound, right of the line is +z (south); westbound north of it.
+        let z: Vec<f32> = lanes.iter().map(|(a, _)| a[2]).collect();
+        assert_eq!(z, vec![1.75, 5.25, -1.75, -5.25]);
+        assert!(lanes[..2].iter().all(|(a, b)| a[0] == 0.0 && b[0] == 100.0));
+        assert!(lanes[2..].iter().all(|(a, b)| a[0] == 100.0 && b[0] == 0.0));
+        assert!(!g.edges[0].is_one_way());
+    }
+
+    #[test]
+    fn one_way_lanes_fill_the_carriageway() {
+        for (fwd, bwd) in [(2, 0), (0, 2)] {
+            let g = east(RoadClass::Local, fwd, bwd);
+            let e = g.edges[0];
+            assert!(e.is_one_way());
+            let lanes = g.lanes(0);
+            let mut z: Vec<f32> = lanes.iter().map(|(a, _)| a[2]).collect();
+            z.sort_by(f32::total_cmp);
+            // Centred on the road line, within its 7 m carriageway.
+            assert_eq!(z, vec![-1.75, 1.75], "{fwd}/{bwd}");
+            assert!(z.iter().all(|z| z.abs() + 1.75 <= e.width() / 2.0));
+            // All lanes run the one way.
+            let east = lanes.iter().all(|(a, b)| b[0] > a[0]);
+            assert_eq!(east, fwd > 0);
+        }
+    }
+
+    #[test]
+    fn lane_offsets_of_asymmetric_roads_stay_on_the_carriageway() {
+        for this in 0..4u8 {
+            for opposite in 0..4u8 {
+                let width = 3.5 * f32::from(this + opposite);
+                for k in 0..this {
+                    let off = lane_offset(3.5, this, opposite, k);
+                    assert!(
+                        off.abs() + 1.75 <= width / 2.0 + 1e-4,
+                        "{this}/{opposite}/{k}"
+                    );
+                }
+            }
+        }
     }
 }

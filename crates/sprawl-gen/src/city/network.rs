@@ -11,7 +11,7 @@
 use super::fields::{Fields, WaterKind};
 use super::noise::{hash_key, unit, unit_n};
 use glam::DVec2;
-use sprawl_world::{Region, RoadClass, StreetPattern};
+use sprawl_world::{DistrictKind, Region, RoadClass, StreetPattern};
 
 /// One straight road segment of the global network, endpoints in a canonical
 /// order (lexicographic) so that every chunk computes the same crossings.
@@ -22,6 +22,19 @@ pub struct Seg {
     pub class: RoadClass,
     /// Stable key of the segment (ids of its objects derive from it).
     pub key: u64,
+    /// Which way traffic may run, relative to `a → b`.
+    pub flow: Flow,
+}
+
+/// Which way traffic may run along a segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Both ways, half the lanes each.
+    Both,
+    /// One way, from `a` to `b`, on all the lanes.
+    AToB,
+    /// One way, from `b` to `a`, on all the lanes.
+    BToA,
 }
 
 impl Seg {
@@ -31,7 +44,32 @@ impl Seg {
         } else {
             (q, p)
         };
-        Self { a, b, class, key }
+        Self {
+            a,
+            b,
+            class,
+            key,
+            flow: Flow::Both,
+        }
+    }
+
+    /// A one-way segment whose traffic runs from `p` to `q`.
+    fn one_way(p: DVec2, q: DVec2, class: RoadClass, key: u64) -> Self {
+        let s = Self::new(p, q, class, key);
+        Self {
+            flow: if s.a == p { Flow::AToB } else { Flow::BToA },
+            ..s
+        }
+    }
+
+    /// Lanes running `a → b` and `b → a`.
+    pub fn lanes(&self) -> (u8, u8) {
+        let l = self.class.lanes_per_direction();
+        match self.flow {
+            Flow::Both => (l, l),
+            Flow::AToB => (2 * l, 0),
+            Flow::BToA => (0, 2 * l),
+        }
     }
 
     pub fn len(&self) -> f64 {
@@ -181,12 +219,40 @@ impl<'a> Network<'a> {
         if hops > 0 && !arterial && unit(hash_key(self.seed, TAG_BRIDGE ^ tag, i, j)) > 0.35 {
             return None;
         }
-        Some(Seg::new(
-            self.node(i, j),
-            self.node(end.0, end.1),
-            class,
-            key,
-        ))
+        let (p, q) = (self.node(i, j), self.node(end.0, end.1));
+        if !arterial && hops == 0 && self.one_way_street(p, q, (i, j), end) {
+            // Alternate lines run opposite ways, as in a downtown grid:
+            // even lines east or south, odd lines west or north.
+            let (p, q) = if line.rem_euclid(2) == 0 {
+                (p, q)
+            } else {
+                (q, p)
+            };
+            return Some(Seg::one_way(p, q, class, key));
+        }
+        Some(Seg::new(p, q, class, key))
+    }
+
+    /// Whether the local street between lattice nodes `n0` and `n1` (at `p`
+    /// and `q`) is one-way: in the dense districts of a straight grid
+    /// (grid and radial patterns), and never by water, where a missing
+    /// bridge could leave it a dead end that traffic would have to leave
+    /// against its direction.
+    fn one_way_street(&self, p: DVec2, q: DVec2, n0: (i64, i64), n1: (i64, i64)) -> bool {
+        if self.pattern == StreetPattern::Organic {
+            return false;
+        }
+        let mid = (p + q) * 0.5;
+        if !matches!(
+            self.fields.district(mid.x, mid.y),
+            DistrictKind::Downtown | DistrictKind::Midrise
+        ) {
+            return false;
+        }
+        let near = [(0, 0), (1, 0), (-1, 0), (0, 1), (0, -1)];
+        ![n0, n1]
+            .into_iter()
+            .any(|(i, j)| near.iter().any(|(di, dj)| self.wet_node(i + di, j + dj)))
     }
 
     /// Whether lattice node `(i, j)` lies in water.

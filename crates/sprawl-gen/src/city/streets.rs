@@ -203,13 +203,14 @@ fn graph(
                 continue;
             }
             let mid = (a + b) * 0.5;
-            let lanes = class.lanes_per_direction();
+            // Pieces and their splits run along the segment's `a → b`.
+            let (lanes_forward, lanes_backward) = segs[p.seg].lanes();
             g.edges.push(RoadEdge {
                 from,
                 to,
                 class,
-                lanes_forward: lanes,
-                lanes_backward: lanes,
+                lanes_forward,
+                lanes_backward,
                 bridge: fields.water(mid.x, mid.y) != WaterKind::Land,
             });
             ends.push((a, b));
