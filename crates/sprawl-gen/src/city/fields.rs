@@ -30,6 +30,9 @@ pub struct Fields<'a> {
     octaves: u32,
     river_phase: f64,
     sketch: Option<&'a SketchLayout>,
+    /// Hash of everything besides the seed that decides districts (their
+    /// scale and mix), to key the per-thread cache of district seeds.
+    district_key: u64,
 }
 
 /// Margin (metres) over which a sketch blends into the procedural world.
@@ -51,6 +54,19 @@ impl<'a> Fields<'a> {
             octaves,
             river_phase: unit(hash2(spec.seed, 77, 0)) * std::f64::consts::TAU,
             sketch: spec.sketch.as_ref(),
+            district_key: {
+                let m = &spec.districts;
+                [
+                    spec.district_scale,
+                    m.downtown,
+                    m.midrise,
+                    m.residential,
+                    m.industrial,
+                    m.park,
+                ]
+                .iter()
+                .fold(0x0d15_7c7e_u64, |h, v| hash2(h, i64::from(v.to_bits()), 0))
+            },
         }
     }
 
@@ -216,20 +232,46 @@ impl<'a> Fields<'a> {
         }
         let s = f64::from(self.spec.district_scale);
         let (ci, cj) = ((x / s).floor() as i64, (z / s).floor() as i64);
-        let mut best = (f64::MAX, 0u64, 0.0);
-        for dj in -1..=1 {
-            for di in -1..=1 {
-                let (i, j) = (ci + di, cj + dj);
-                let h = hash2(self.seed ^ 0xd157, i, j);
-                let px = (i as f64 + 0.15 + 0.7 * unit_n(h, 1)) * s;
-                let pz = (j as f64 + 0.15 + 0.7 * unit_n(h, 2)) * s;
+        DISTRICT_SEEDS.with_borrow_mut(|cache| {
+            let key = (self.seed, self.district_key, ci, cj);
+            let slot = match cache.iter().position(|e| e.key == Some(key)) {
+                Some(hit) => hit,
+                None => {
+                    // Replace the oldest: entries are kept newest first.
+                    cache.rotate_right(1);
+                    self.fill_district_seeds(ci, cj, &mut cache[0].seeds);
+                    cache[0].key = Some(key);
+                    0
+                }
+            };
+            let mut best = (f64::MAX, DistrictKind::Midrise);
+            for &(px, pz, kind) in &cache[slot].seeds {
                 let d = (px - x).powi(2) + (pz - z).powi(2);
                 if d < best.0 {
-                    best = (d, h, (px * px + pz * pz).sqrt());
+                    best = (d, kind);
                 }
             }
+            best.1
+        })
+    }
+
+    /// Writes the district seeds (world `x`, `z` in metres, and their kind)
+    /// of the 3×3 district cells around cell `(ci, cj)` into `seeds`.
+    fn fill_district_seeds(&self, ci: i64, cj: i64, seeds: &mut [(f64, f64, DistrictKind); 9]) {
+        let s = f64::from(self.spec.district_scale);
+        for (k, slot) in seeds.iter_mut().enumerate() {
+            let (i, j) = (ci + k as i64 % 3 - 1, cj + k as i64 / 3 - 1);
+            let h = hash2(self.seed ^ 0xd157, i, j);
+            let px = (i as f64 + 0.15 + 0.7 * unit_n(h, 1)) * s;
+            let pz = (j as f64 + 0.15 + 0.7 * unit_n(h, 2)) * s;
+            *slot = (px, pz, self.seed_kind(h, px, pz));
         }
-        let (_, h, r) = best;
+    }
+
+    /// The kind of the district around the seed with hash `h` at `(px, pz)`
+    /// (metres): picked by the spec's weights, downtown drawn to the centre.
+    fn seed_kind(&self, h: u64, px: f64, pz: f64) -> DistrictKind {
+        let r = (px * px + pz * pz).sqrt();
         let mix = &self.spec.districts;
         let central = (-(r / 1500.0).powi(2)).exp();
         let weights = [
@@ -252,4 +294,29 @@ impl<'a> Fields<'a> {
         }
         DistrictKind::Midrise
     }
+}
+
+/// The district seeds around one district cell.
+#[derive(Clone, Copy)]
+struct DistrictSeeds {
+    /// `(spec seed, district key, cell column, cell row)` of the seeds held.
+    key: Option<(u64, u64, i64, i64)>,
+    seeds: [(f64, f64, DistrictKind); 9],
+}
+
+thread_local! {
+    /// The district seeds of the last four district cells asked about.
+    ///
+    /// Every point of a chunk falls in one of at most four district cells
+    /// (they are larger than chunks), and a chunk asks for districts
+    /// hundreds of times (every lot and street): hashing and weighing the
+    /// nine seeds around a cell was most of the cost.
+    static DISTRICT_SEEDS: std::cell::RefCell<[DistrictSeeds; 4]> = const {
+        std::cell::RefCell::new(
+            [DistrictSeeds {
+                key: None,
+                seeds: [(0.0, 0.0, DistrictKind::Midrise); 9],
+            }; 4],
+        )
+    };
 }

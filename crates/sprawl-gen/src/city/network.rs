@@ -12,6 +12,9 @@ use super::fields::{Fields, WaterKind};
 use super::noise::{hash_key, unit, unit_n};
 use glam::DVec2;
 use sprawl_world::{DistrictKind, Region, RoadClass, StreetPattern};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// One straight road segment of the global network, endpoints in a canonical
 /// order (lexicographic) so that every chunk computes the same crossings.
@@ -24,6 +27,39 @@ pub struct Seg {
     pub key: u64,
     /// Which way traffic may run, relative to `a → b`.
     pub flow: Flow,
+}
+
+/// A map keyed by lattice indices, with a multiply-rotate hash: the
+/// standard SipHash cost more than the lookups saved.
+type LatticeMap<K, V> = HashMap<K, V, BuildHasherDefault<LatticeHasher>>;
+
+/// FxHash's mixing step over the integers of a lattice key; not for keys
+/// an adversary chooses.
+#[derive(Default)]
+struct LatticeHasher(u64);
+
+impl Hasher for LatticeHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    fn write_u64(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn write_i64(&mut self, v: i64) {
+        self.write_u64(v as u64);
+    }
+
+    fn write_u8(&mut self, v: u8) {
+        self.write_u64(u64::from(v));
+    }
 }
 
 /// Which way traffic may run along a segment.
@@ -120,6 +156,11 @@ pub struct Network<'a> {
     sketch: Option<Region>,
     /// Whether the world has any water at all, to skip sampling roads when not.
     any_water: bool,
+    /// Lattice nodes found wet or dry so far: each is asked about by every
+    /// street that meets it, and sampling the water is costly.
+    wet: RefCell<LatticeMap<(i64, i64), bool>>,
+    /// Lattice edges made so far (see [`Network::lattice_edge`]).
+    edges: RefCell<LatticeMap<(i64, i64, bool), Option<Seg>>>,
 }
 
 const TAG_H: u64 = 1;
@@ -160,6 +201,8 @@ impl<'a> Network<'a> {
                 || spec.water.lakes > 0.0
                 || spec.water.river_width.is_some()
                 || spec.sketch.is_some(),
+            wet: RefCell::default(),
+            edges: RefCell::default(),
         }
     }
 
@@ -186,6 +229,17 @@ impl<'a> Network<'a> {
     /// The lattice edge from `(i, j)` east (`vertical = false`) or south
     /// (`vertical = true`), or `None` where the pattern leaves it out.
     pub fn lattice_edge(&self, i: i64, j: i64, vertical: bool) -> Option<Seg> {
+        // Blocks ask for each edge of theirs and of their neighbours many
+        // times over; deciding one samples water and districts.
+        if let Some(known) = self.edges.borrow().get(&(i, j, vertical)) {
+            return *known;
+        }
+        let edge = self.make_lattice_edge(i, j, vertical);
+        self.edges.borrow_mut().insert((i, j, vertical), edge);
+        edge
+    }
+
+    fn make_lattice_edge(&self, i: i64, j: i64, vertical: bool) -> Option<Seg> {
         let (tag, line) = if vertical { (TAG_V, i) } else { (TAG_H, j) };
         let arterial = line.rem_euclid(self.arterial_every) == 0;
         let key = hash_key(self.seed, tag, i, j);
@@ -260,8 +314,10 @@ impl<'a> Network<'a> {
         if !self.any_water {
             return false;
         }
-        let p = self.node(i, j);
-        self.fields.water(p.x, p.y) != WaterKind::Land
+        *self.wet.borrow_mut().entry((i, j)).or_insert_with(|| {
+            let p = self.node(i, j);
+            self.fields.water(p.x, p.y) != WaterKind::Land
+        })
     }
 
     /// Whether a road segment cannot be built: it runs into open water (sea,
