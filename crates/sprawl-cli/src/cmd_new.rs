@@ -29,7 +29,9 @@ pub fn run(args: NewArgs) -> Result<()> {
     if !args.force && std::fs::symlink_metadata(&args.file).is_ok() {
         return Err(already_exists(&args.file));
     }
-    let mut out = std::io::stdout().lock();
+    // The world is made even if whoever reads the report has gone
+    // (`sprawl new … | head`).
+    let mut out = Tolerant::new(std::io::stdout().lock());
     let routing = args
         .config
         .as_deref()
@@ -187,4 +189,49 @@ fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>> {
         );
     }
     Ok(bytes)
+}
+
+/// A writer that turns into a sink once its reader has gone away (a
+/// broken pipe), so that printing a report cannot abort the work it
+/// reports on.
+struct Tolerant<W: Write> {
+    inner: W,
+    closed: bool,
+}
+
+impl<W: Write> Tolerant<W> {
+    fn new(inner: W) -> Self {
+        Self {
+            inner,
+            closed: false,
+        }
+    }
+
+    fn absorb<T>(&mut self, r: std::io::Result<T>, ok: T) -> std::io::Result<T> {
+        match r {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                self.closed = true;
+                Ok(ok)
+            }
+            r => r,
+        }
+    }
+}
+
+impl<W: Write> Write for Tolerant<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.closed {
+            return Ok(buf.len());
+        }
+        let r = self.inner.write(buf);
+        self.absorb(r, buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let r = self.inner.flush();
+        self.absorb(r, ())
+    }
 }

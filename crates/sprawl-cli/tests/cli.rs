@@ -927,3 +927,22 @@ fn exports_are_identical_across_processes_and_thread_counts() {
     assert!(a.len() > 1000, "suspiciously small GLB: {} bytes", a.len());
     assert!(a == b, "GLBs differ: {} vs {} bytes", a.len(), b.len());
 }
+
+/// `sprawl new … | head`: the reader of the report goes away, and the
+/// world is still made (printing the report must not abort the work).
+#[test]
+fn new_makes_the_world_when_its_output_pipe_is_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = Command::new(env!("CARGO_BIN_EXE_sprawl"))
+        .args(["new", "w.sprawl", "--prompt", "a quiet town by a lake"])
+        .current_dir(dir.path())
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "exit {:?}: {stderr}", out.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    ok(dir.path(), &["info", "w.sprawl"]);
+}
