@@ -119,7 +119,7 @@ fn golden_hash() {
         }
     }
     let got = h.finish();
-    let expected: u64 = 0xa131_155b_6191_6e83;
+    let expected: u64 = 0xe3d6_1cb8_2f5e_25fc;
     assert_eq!(
         got, expected,
         "generated output changed: if intended, bump sprawl_gen::GENERATOR_VERSION and set expected to {got:#018x}"
@@ -842,6 +842,8 @@ fn one_way_streets_never_trap_traffic() {
         let key = |p: [f32; 3]| ((p[0] * 100.0).round() as i64, (p[2] * 100.0).round() as i64);
         let mut nodes: BTreeMap<(i64, i64), Junction> = BTreeMap::new();
         let (mut one_way, mut local) = (0usize, 0usize);
+        // East–west one-way streets by line (z, centimetres): which ways they run.
+        let mut lines: BTreeMap<i64, HashSet<bool>> = BTreeMap::new();
         let outer = |p: [f32; 3]| {
             let lim = n as f32 * spec.chunk_size;
             p[0] <= -lim + 0.01 || p[0] >= lim - 0.01 || p[2] <= -lim + 0.01 || p[2] >= lim - 0.01
@@ -852,14 +854,18 @@ fn one_way_streets_never_trap_traffic() {
                 let graph = g.road_graph(c);
                 for (i, e) in graph.edges.iter().enumerate() {
                     let id = mix64(((x as u64) << 40) ^ ((z as u64) << 20) ^ i as u64);
-                    if e.class == sprawl_world::RoadClass::Local {
-                        local += 1;
-                        one_way += usize::from(e.is_one_way());
-                    }
                     let (a, b) = (
                         graph.nodes[e.from as usize].position,
                         graph.nodes[e.to as usize].position,
                     );
+                    if e.class == sprawl_world::RoadClass::Local {
+                        local += 1;
+                        one_way += usize::from(e.is_one_way());
+                        if e.is_one_way() && a[2] == b[2] {
+                            let east = (b[0] > a[0]) == (e.lanes_forward > 0);
+                            lines.entry(key(a).1).or_default().insert(east);
+                        }
+                    }
                     for (p, arrive, leave) in [
                         (a, e.lanes_backward, e.lanes_forward),
                         (b, e.lanes_forward, e.lanes_backward),
@@ -894,9 +900,72 @@ fn one_way_streets_never_trap_traffic() {
                 one_way * 3 > local,
                 "{name}: only {one_way} of {local} local street edges are one-way"
             );
+            // Each line runs one way, and neighbouring lines the other.
+            assert!(lines.values().all(|ways| ways.len() == 1), "{lines:?}");
+            let block = f64::from(spec.block_size);
+            let by_index: BTreeMap<i64, bool> = lines
+                .iter()
+                .map(|(z, ways)| {
+                    let j = (*z as f64 / 100.0 / block - 0.5).round() as i64;
+                    (j, ways.contains(&true))
+                })
+                .collect();
+            let neighbours: Vec<_> = by_index
+                .iter()
+                .filter_map(|(j, east)| by_index.get(&(j + 1)).map(|next| (*east, *next)))
+                .collect();
+            assert!(neighbours.len() > 3, "{lines:?}");
+            assert!(neighbours.iter().all(|(a, b)| a != b), "{lines:?}");
         }
         if name == "organic-coast-lakes" {
             assert_eq!(one_way, 0, "{name}: organic old towns keep two-way streets");
         }
     }
+}
+
+/// The road around a sketch's border is whole: where a drawn river leaves
+/// the sketch it crosses on a bridge instead of stopping at the banks.
+#[test]
+fn the_road_around_a_sketch_is_unbroken_over_its_rivers() {
+    let (_, spec) = specs().remove(3);
+    let r = spec.sketch.as_ref().expect("sketch spec").region();
+    let g = ChunkGenerator::new(&spec);
+    // Border-road length per side (west, north, east, south) and bridges on it.
+    let (mut sides, mut bridges) = ([0.0f32; 4], 0);
+    let mut seen = HashSet::new();
+    for z in -5..5 {
+        for x in -5..5 {
+            let graph = g.road_graph(ChunkCoord::new(x, z));
+            for e in &graph.edges {
+                let (a, b) = (
+                    graph.nodes[e.from as usize].position,
+                    graph.nodes[e.to as usize].position,
+                );
+                let key = (a.map(f32::to_bits), b.map(f32::to_bits));
+                if !seen.insert(key) {
+                    continue;
+                }
+                let side = [
+                    a[0] == r.x0 && b[0] == r.x0,
+                    a[2] == r.z0 && b[2] == r.z0,
+                    a[0] == r.x1 && b[0] == r.x1,
+                    a[2] == r.z1 && b[2] == r.z1,
+                ]
+                .iter()
+                .position(|on| *on);
+                if let Some(side) = side {
+                    sides[side] += (b[0] - a[0]).hypot(b[2] - a[2]);
+                    bridges += usize::from(e.bridge);
+                }
+            }
+        }
+    }
+    let full = r.x1 - r.x0;
+    for (side, len) in ["west", "north", "east", "south"].iter().zip(sides) {
+        assert!(
+            (len - full).abs() < 0.1,
+            "the {side} border road is {len} m of {full} m"
+        );
+    }
+    assert!(bridges >= 2, "{bridges} bridges where the river leaves");
 }

@@ -978,7 +978,7 @@ impl Sim {
                 Some(next) => next,
                 // A dead end: turn round, unless it is a one-way street
                 // (the route ends there rather than against the traffic).
-                None if car && task == TaskKind::Lanes && self.net.lanes(back) == 0 => break,
+                None if car && self.net.lanes(back) == 0 => break,
                 None => back,
             };
             let (a, b) = self.line(next, task);
@@ -1336,10 +1336,12 @@ impl Sim {
         );
         let dir = Vec3::new(pb.x - pa.x, 0.0, pb.z - pa.z).normalize_or_zero();
         let heading = f.dot(dir);
+        // A one-way street's divide is a kerb, so every point of its
+        // carriageway is on the side of the direction it allows.
         if offset > divide {
-            heading < -0.5 || edge.fwd == 0
+            heading < -0.5
         } else {
-            heading > 0.5 || edge.bwd == 0
+            heading > 0.5
         }
     }
 

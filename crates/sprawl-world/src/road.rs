@@ -60,6 +60,7 @@ pub struct RoadNode {
 /// kerb. Every user of lane geometry (the simulator, the viewer) goes
 /// through this one rule.
 pub fn lane_offset(lane_width: f32, this: u8, opposite: u8, k: u8) -> f32 {
+    debug_assert!(k < this, "lane {k} of {this}: no such lane");
     lane_width * (f32::from(k) + 0.5 + (f32::from(opposite) - f32::from(this)) * 0.5)
 }
 

@@ -104,8 +104,10 @@ impl SketchLayout {
     pub fn cell_index(&self, x: f32, z: f32) -> (i64, i64) {
         let fx = ((x - self.origin[0]) / self.metres_per_pixel).floor();
         let fz = ((z - self.origin[1]) / self.metres_per_pixel).floor();
-        // `as` saturates, so points however far off land outside the grid.
-        (fx as i64, fz as i64)
+        // `as` saturates, so points however far off land outside the grid;
+        // a NaN coordinate lies nowhere on it.
+        let index = |f: f32| if f.is_nan() { i64::MIN } else { f as i64 };
+        (index(fx), index(fz))
     }
 
     /// The cell at column `col`, row `row`, or `None` off the sketch.

@@ -30,9 +30,9 @@ pub struct Fields<'a> {
     octaves: u32,
     river_phase: f64,
     sketch: Option<&'a SketchLayout>,
-    /// Hash of everything besides the seed that decides districts (their
+    /// Everything besides the seed that decides districts (the bits of their
     /// scale and mix), to key the per-thread cache of district seeds.
-    district_key: u64,
+    district_key: [u32; 6],
 }
 
 /// Margin (metres) over which a sketch blends into the procedural world.
@@ -64,8 +64,7 @@ impl<'a> Fields<'a> {
                     m.industrial,
                     m.park,
                 ]
-                .iter()
-                .fold(0x0d15_7c7e_u64, |h, v| hash2(h, i64::from(v.to_bits()), 0))
+                .map(f32::to_bits)
             },
         }
     }
@@ -300,12 +299,13 @@ impl<'a> Fields<'a> {
 #[derive(Clone, Copy)]
 struct DistrictSeeds {
     /// `(spec seed, district key, cell column, cell row)` of the seeds held.
-    key: Option<(u64, u64, i64, i64)>,
+    key: Option<(u64, [u32; 6], i64, i64)>,
     seeds: [(f64, f64, DistrictKind); 9],
 }
 
 thread_local! {
-    /// The district seeds of the last four district cells asked about.
+    /// The district seeds of the last four district cells computed (the
+    /// oldest is replaced first).
     ///
     /// Every point of a chunk falls in one of at most four district cells
     /// (they are larger than chunks), and a chunk asks for districts

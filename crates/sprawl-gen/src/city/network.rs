@@ -27,6 +27,11 @@ pub struct Seg {
     pub key: u64,
     /// Which way traffic may run, relative to `a → b`.
     pub flow: Flow,
+    /// Whether the road goes straight on past `a` and past `b` in another
+    /// segment of the same road (a bend of a traced line, a piece of a
+    /// ring): such an end may lie over water, on a bridge, where a road's
+    /// true end or junction may not.
+    pub continues: [bool; 2],
 }
 
 /// A map keyed by lattice indices, with a multiply-rotate hash: the
@@ -86,7 +91,19 @@ impl Seg {
             class,
             key,
             flow: Flow::Both,
+            continues: [false; 2],
         }
+    }
+
+    /// The same segment, marked as going on past `p` and/or `q` (the
+    /// points it was made from) in another segment of the same road.
+    fn continuing(self, p: DVec2, at_p: bool, at_q: bool) -> Self {
+        let continues = if self.a == p {
+            [at_p, at_q]
+        } else {
+            [at_q, at_p]
+        };
+        Self { continues, ..self }
     }
 
     /// A one-way segment whose traffic runs from `p` to `q`.
@@ -321,8 +338,8 @@ impl<'a> Network<'a> {
     }
 
     /// Whether a road segment cannot be built: it runs into open water (sea,
-    /// lake), one of its ends (a junction) lies in water, or it would need a
-    /// bridge longer than [`MAX_BRIDGE`] metres.
+    /// lake), one of its ends that is a junction or a dead end lies in water,
+    /// or it would need a bridge longer than [`MAX_BRIDGE`] metres.
     fn drowned(&self, s: &Seg) -> bool {
         if !self.any_water {
             return false;
@@ -335,7 +352,8 @@ impl<'a> Network<'a> {
             match self.fields.water(p.x, p.y) {
                 WaterKind::Land => {}
                 WaterKind::Open => return true,
-                WaterKind::Crossable if k == 0 || k == n => return true,
+                WaterKind::Crossable if k == 0 && !s.continues[0] => return true,
+                WaterKind::Crossable if k == n && !s.continues[1] => return true,
                 WaterKind::Crossable => wet += step,
             }
         }
@@ -406,20 +424,27 @@ impl<'a> Network<'a> {
                 rings: MAIN_RINGS.to_vec(),
                 spokes: 8,
                 turn: std::f64::consts::PI / 8.0,
+                corners: 64,
                 seed: self.seed,
             };
         }
         let h = hash_key(self.seed, TAG_CENTRE, i, j);
         let jitter = |k| (unit_n(h, k) - 0.5) * 0.5 * CENTRE_SPACING;
         let scale = 0.75 + 0.35 * unit_n(h, 3);
+        let spokes = if unit_n(h, 4) < 0.5 { 6 } else { 8 };
+        let corners = 8 * spokes;
+        let first = (unit_n(h, 5) * f64::from(corners))
+            .floor()
+            .min(f64::from(corners - 1));
         Centre {
             at: DVec2::new(
                 i as f64 * CENTRE_SPACING + jitter(1),
                 j as f64 * CENTRE_SPACING + jitter(2),
             ),
             rings: MAIN_RINGS[..2].iter().map(|r| r * scale).collect(),
-            spokes: if unit_n(h, 4) < 0.5 { 6 } else { 8 },
-            turn: unit_n(h, 5) * std::f64::consts::TAU,
+            spokes,
+            turn: first / f64::from(corners) * std::f64::consts::TAU,
+            corners,
             seed: h,
         }
     }
@@ -461,12 +486,15 @@ impl<'a> Network<'a> {
                 if k + 1 == last {
                     q = snap_point(q);
                 }
-                out.push(Seg::new(
-                    p,
-                    q,
-                    RoadClass::Local,
-                    hash_key(self.seed, TAG_SKETCH, li as i64, k as i64),
-                ));
+                out.push(
+                    Seg::new(
+                        p,
+                        q,
+                        RoadClass::Local,
+                        hash_key(self.seed, TAG_SKETCH, li as i64, k as i64),
+                    )
+                    .continuing(p, k > 0, k + 1 < last),
+                );
             }
         }
         let corners = [
@@ -485,12 +513,16 @@ impl<'a> Network<'a> {
                 } else {
                     p + (q - p) * ((k + 1) as f64 / n as f64)
                 };
-                out.push(Seg::new(
-                    a,
-                    b,
-                    RoadClass::Arterial,
-                    hash_key(self.seed, TAG_BORDER, side as i64, k),
-                ));
+                // The border ring has no ends: every piece goes on.
+                out.push(
+                    Seg::new(
+                        a,
+                        b,
+                        RoadClass::Arterial,
+                        hash_key(self.seed, TAG_BORDER, side as i64, k),
+                    )
+                    .continuing(a, true, true),
+                );
             }
         }
     }
@@ -508,13 +540,19 @@ fn subtract_rect(s: &Seg, r: Region) -> Vec<Seg> {
         return vec![*s];
     };
     let mut out = Vec::new();
+    // The cut ends meet the road around the rectangle.
     if c.t0 > 1e-9 {
-        out.push(Seg { b: c.p0, ..*s });
+        out.push(Seg {
+            b: c.p0,
+            continues: [s.continues[0], false],
+            ..*s
+        });
     }
     if c.t1 < 1.0 - 1e-9 {
         out.push(Seg {
             a: c.p1,
             key: s.key ^ 0x5a5a,
+            continues: [false, s.continues[1]],
             ..*s
         });
     }
@@ -593,8 +631,12 @@ struct Centre {
     rings: Vec<f64>,
     /// Number of avenues.
     spokes: u32,
-    /// Angle of the first avenue (radians).
+    /// Angle of the first avenue (radians): on a corner of the rings, so
+    /// that every avenue ends exactly on a corner of the outer ring.
     turn: f64,
+    /// Corners of each ring polygon (a multiple of `spokes`), the first at
+    /// angle 0.
+    corners: u32,
     /// Seed of its segment keys (the spec's seed for the main centre).
     seed: u64,
 }
@@ -635,30 +677,37 @@ impl Centre {
                 if r1 <= r0 {
                     break;
                 }
-                out.push(Seg::new(
-                    self.at + dir * r0,
-                    self.at + dir * r1,
-                    RoadClass::Arterial,
-                    hash_key(self.seed, TAG_SPOKE, i64::from(k), m),
-                ));
+                let (p, q) = (self.at + dir * r0, self.at + dir * r1);
+                out.push(
+                    Seg::new(
+                        p,
+                        q,
+                        RoadClass::Arterial,
+                        hash_key(self.seed, TAG_SPOKE, i64::from(k), m),
+                    )
+                    .continuing(p, m > 0, r1 < reach),
+                );
             }
         }
         for (ri, radius) in self.rings.iter().copied().enumerate() {
             if radius + 10.0 < near || radius - 10.0 > far {
                 continue;
             }
-            let n = 64;
+            let n = self.corners;
             for k in 0..n {
                 let a0 = f64::from(k) / f64::from(n) * std::f64::consts::TAU;
                 let a1 = f64::from(k + 1) / f64::from(n) * std::f64::consts::TAU;
                 let p = self.at + DVec2::new(a0.cos(), a0.sin()) * radius;
                 let q = self.at + DVec2::new(a1.cos(), a1.sin()) * radius;
-                out.push(Seg::new(
-                    p,
-                    q,
-                    RoadClass::Arterial,
-                    hash_key(self.seed, TAG_RING, ri as i64, i64::from(k)),
-                ));
+                out.push(
+                    Seg::new(
+                        p,
+                        q,
+                        RoadClass::Arterial,
+                        hash_key(self.seed, TAG_RING, ri as i64, i64::from(k)),
+                    )
+                    .continuing(p, true, true),
+                );
             }
         }
     }
