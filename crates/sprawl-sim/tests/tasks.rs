@@ -153,18 +153,8 @@ fn driving_off_the_road_ends_as_off_road() {
 /// fine, and only driving against the street's direction is wrong way.
 #[test]
 fn one_way_streets_are_wrong_way_only_against_their_direction() {
-    use sprawl_world::{ChunkCoord, DistrictMix, WorldSpec};
-    let downtown = |seed| WorldSpec {
-        seed,
-        districts: DistrictMix {
-            downtown: 1.0,
-            midrise: 0.0,
-            residential: 0.0,
-            industrial: 0.0,
-            park: 0.0,
-        },
-        ..WorldSpec::default()
-    };
+    use common::downtown;
+    use sprawl_world::ChunkCoord;
     let config = SimConfig {
         world: sprawl_sim::WorldSource::Spec(Box::new(downtown(0))),
         ..common::quiet("car")

@@ -73,19 +73,9 @@ fn traffic_cars_never_overlap_at_junctions() {
 /// only the way they allow.
 #[test]
 fn traffic_keeps_to_the_direction_of_one_way_streets() {
-    use sprawl_world::{ChunkCoord, DistrictMix, RoadGraph, WorldSpec};
+    use common::downtown;
+    use sprawl_world::{ChunkCoord, RoadGraph};
     use std::collections::HashMap;
-    let downtown = |seed| WorldSpec {
-        seed,
-        districts: DistrictMix {
-            downtown: 1.0,
-            midrise: 0.0,
-            residential: 0.0,
-            industrial: 0.0,
-            park: 0.0,
-        },
-        ..WorldSpec::default()
-    };
     let config = SimConfig {
         world: sprawl_sim::WorldSource::Spec(Box::new(downtown(0))),
         traffic_density: 0.6,

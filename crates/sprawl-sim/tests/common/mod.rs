@@ -28,6 +28,21 @@ pub fn quiet(kind: &str) -> SimConfig {
     }
 }
 
+/// A city of downtown only (so its grid's local streets are one-way).
+pub fn downtown(seed: u64) -> WorldSpec {
+    WorldSpec {
+        seed,
+        districts: sprawl_world::DistrictMix {
+            downtown: 1.0,
+            midrise: 0.0,
+            residential: 0.0,
+            industrial: 0.0,
+            park: 0.0,
+        },
+        ..WorldSpec::default()
+    }
+}
+
 /// The chunks a sim of the default spec with `seed` has live, as generated.
 pub fn live_chunks(sim: &Sim, seed: u64) -> Vec<Chunk> {
     let spec = WorldSpec {
