@@ -2,10 +2,15 @@
 //! `info`, `backends status` and `serve-gen`, against a fake
 //! OpenAI-compatible server on loopback. The key must never show.
 
+mod common;
+
+use common::{
+    chat_completion, expect_success, loopback_server, read_request, sprawl_command, write_response,
+};
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -14,40 +19,17 @@ const KEY: &str = "sk-cli-test-SECRET-5e8d0c7a91b2";
 /// A fake chat-completions server: answers every request with a valid spec
 /// draft; keeps the request heads it saw.
 fn fake_llm() -> (String, Arc<Mutex<Vec<String>>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
     let seen = Arc::new(Mutex::new(Vec::new()));
     let log = seen.clone();
-    std::thread::spawn(move || {
-        for sock in listener.incoming().flatten().take(20) {
-            let log = log.clone();
-            std::thread::spawn(move || answer(sock, &log));
-        }
-    });
+    let addr = loopback_server(20, move |sock| answer(sock, &log));
     (format!("http://{addr}/v1"), seen)
 }
 
 fn answer(mut sock: TcpStream, log: &Mutex<Vec<String>>) {
-    let _ = sock.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut reader = BufReader::new(sock.try_clone().expect("clone"));
-    let mut head = String::new();
-    let mut len = 0usize;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            len = v.trim().parse().unwrap_or(0);
-        }
-        head.push_str(&line);
-        if line == "\r\n" {
-            break;
-        }
-    }
-    let mut body = vec![0u8; len];
-    let _ = reader.read_exact(&mut body);
-    log.lock().expect("lock").push(head);
+    let Some(request) = read_request(&sock) else {
+        return;
+    };
+    log.lock().expect("lock").push(request.head);
     let draft = serde_json::json!({
         "density": 0.9, "min_floors": 3, "max_floors": 55,
         "districts": {"downtown": 0.8, "midrise": 0.2, "residential": 0.0, "industrial": 0.0, "park": 0.1},
@@ -57,13 +39,12 @@ fn answer(mut sock: TcpStream, log: &Mutex<Vec<String>>) {
         "era": "futuristic", "time_of_day_h": 19.5, "season": "autumn",
         "weather": "rain", "fog": 0.4
     });
-    let reply = serde_json::json!({"choices": [{"index": 0, "finish_reason": "stop",
-        "message": {"role": "assistant", "content": draft.to_string()}}]})
-    .to_string();
-    let _ = write!(
-        sock,
-        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{reply}",
-        reply.len()
+    let reply = chat_completion(&draft);
+    write_response(
+        &mut sock,
+        "200 OK",
+        "Content-Type: application/json\r\n",
+        reply.as_bytes(),
     );
 }
 
@@ -82,24 +63,14 @@ fn config(dir: &Path, url: &str) -> std::path::PathBuf {
 }
 
 fn sprawl(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sprawl"))
-        .args(args)
-        .current_dir(dir)
+    sprawl_command(dir, args)
         .env("SPRAWL_TEST_KEY", KEY)
         .output()
         .expect("sprawl runs")
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = sprawl(dir, args);
-    let (stdout, stderr) = (
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    );
-    assert!(
-        out.status.success(),
-        "sprawl {args:?} failed:\n{stdout}\n{stderr}"
-    );
+    let (stdout, stderr) = expect_success(args, &sprawl(dir, args));
     assert!(
         !stdout.contains(KEY) && !stderr.contains(KEY),
         "the key was printed"
@@ -226,8 +197,9 @@ fn issue6_serve_gen_needs_a_token_and_answers_on_loopback() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("NO_SUCH_TOKEN_VAR"));
 
     let token = "serve-gen-test-token-0123456789";
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sprawl"))
-        .args([
+    let mut child = sprawl_command(
+        dir.path(),
+        &[
             "serve-gen",
             "--config",
             cfg,
@@ -235,14 +207,14 @@ fn issue6_serve_gen_needs_a_token_and_answers_on_loopback() {
             "127.0.0.1:0",
             "--token-env",
             "TOK",
-        ])
-        .current_dir(dir.path())
-        .env("TOK", token)
-        .env("SPRAWL_TEST_KEY", KEY)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("serve-gen starts");
+        ],
+    )
+    .env("TOK", token)
+    .env("SPRAWL_TEST_KEY", KEY)
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("serve-gen starts");
     let mut first = String::new();
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     stdout.read_line(&mut first).expect("first line");

@@ -6,17 +6,20 @@
 //! and a run with the servers gone asks nothing. Hostile servers leave the procedural chunks and the file as
 //! they were.
 
+mod common;
+
+use common::{
+    chat_completion, expect_success, loopback_server, read_request, sprawl_command, write_response,
+};
 use sprawl_sim::{Sim, SimConfig, WorldSource};
 use sprawl_store::WorldFile;
 use sprawl_world::{Chunk, ChunkCoord, ObjectId, SemanticClass};
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 /// Makes a response (status, body) from a request's method and path.
 type Respond = dyn Fn(&str, &str) -> (u16, Vec<u8>) + Send + Sync;
@@ -25,59 +28,22 @@ type Handler = Arc<Respond>;
 /// A server on loopback: `handler(method, path)` makes each response.
 /// Counts the requests.
 fn fake(handler: Handler) -> (String, Arc<AtomicUsize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let addr = listener.local_addr().expect("addr");
     let hits = Arc::new(AtomicUsize::new(0));
     let count = hits.clone();
-    std::thread::spawn(move || {
-        for sock in listener.incoming().flatten() {
-            let (handler, count) = (handler.clone(), count.clone());
-            std::thread::spawn(move || serve(sock, &*handler, &count));
-        }
+    let addr = loopback_server(usize::MAX, move |mut sock| {
+        let Some(request) = read_request(&sock) else {
+            return;
+        };
+        count.fetch_add(1, Ordering::SeqCst);
+        let (status, reply) = handler(request.method(), request.path());
+        write_response(&mut sock, &format!("{status} X"), "", &reply);
     });
     (format!("http://{addr}/v1"), hits)
 }
 
-fn serve(mut sock: TcpStream, handler: &Respond, hits: &AtomicUsize) {
-    let _ = sock.set_read_timeout(Some(Duration::from_secs(5)));
-    let mut reader = BufReader::new(sock.try_clone().expect("clone"));
-    let mut request = String::new();
-    if reader.read_line(&mut request).unwrap_or(0) == 0 {
-        return;
-    }
-    let mut len = 0usize;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-            return;
-        }
-        if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            len = v.trim().parse().unwrap_or(0);
-        }
-        if line == "\r\n" {
-            break;
-        }
-    }
-    let mut body = vec![0u8; len];
-    let _ = reader.read_exact(&mut body);
-    hits.fetch_add(1, Ordering::SeqCst);
-    let mut parts = request.split_whitespace();
-    let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
-    let (status, reply) = handler(method, path);
-    let _ = write!(
-        sock,
-        "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        reply.len()
-    );
-    let _ = sock.write_all(&reply);
-}
-
 /// A chat-completions server whose every answer says `content`.
 fn llm(status: u16, content: serde_json::Value) -> (String, Arc<AtomicUsize>) {
-    let reply = serde_json::json!({"choices": [{"index": 0, "finish_reason": "stop",
-        "message": {"role": "assistant", "content": content.to_string()}}]})
-    .to_string()
-    .into_bytes();
+    let reply = chat_completion(&content).into_bytes();
     fake(Arc::new(move |_, _| (status, reply.clone())))
 }
 
@@ -124,25 +90,47 @@ fn config(dir: &Path, name: &str, llm: &str, meshes: &str) -> PathBuf {
 }
 
 fn sprawl(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sprawl"))
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("sprawl runs")
+    sprawl_command(dir, args).output().expect("sprawl runs")
 }
 
 fn ok(dir: &Path, args: &[&str]) -> String {
-    let out = sprawl(dir, args);
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "sprawl {args:?} failed:\n{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
+    expect_success(args, &sprawl(dir, args)).0
 }
 
 const REGION: &str = "1,1,127,127";
+
+/// `w.sprawl` in `dir`: a small town with a park, seed 5.
+fn new_park_town(dir: &Path) {
+    ok(
+        dir,
+        &[
+            "new",
+            "w.sprawl",
+            "--prompt",
+            "a small town with a park",
+            "--seed",
+            "5",
+        ],
+    );
+}
+
+/// `sprawl gen` of `REGION` in `dir`'s `w.sprawl` with the configuration
+/// `cfg`, waiting up to `wait` seconds for backend detail; its stdout.
+fn gen_with_config(dir: &Path, cfg: &Path, wait: &str) -> String {
+    ok(
+        dir,
+        &[
+            "gen",
+            "w.sprawl",
+            "--region",
+            REGION,
+            "--config",
+            cfg.to_str().expect("utf-8"),
+            "--wait",
+            wait,
+        ],
+    )
+}
 
 /// Objects of the region by id: (class, generator).
 fn objects(dir: &Path) -> BTreeMap<String, (String, String)> {
@@ -179,17 +167,7 @@ fn box_glb() -> Vec<u8> {
 fn issue6_gen_with_a_config_stores_backend_detail_that_every_load_uses_offline() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    ok(
-        d,
-        &[
-            "new",
-            "w.sprawl",
-            "--prompt",
-            "a small town with a park",
-            "--seed",
-            "5",
-        ],
-    );
+    new_park_town(d);
     let before = objects(d);
     assert!(
         before.values().all(|(_, g)| g == "procedural"),
@@ -206,19 +184,7 @@ fn issue6_gen_with_a_config_stores_backend_detail_that_every_load_uses_offline()
     );
     let (mesh_url, mesh_hits) = mesh_jobs(box_glb());
     let cfg = config(d, "live.toml", &llm_url, &mesh_url);
-    let out = ok(
-        d,
-        &[
-            "gen",
-            "w.sprawl",
-            "--region",
-            REGION,
-            "--config",
-            cfg.to_str().expect("utf-8"),
-            "--wait",
-            "120",
-        ],
-    );
+    let out = gen_with_config(d, &cfg, "120");
     assert!(out.contains("region: llm; object: meshes"), "{out}");
     assert!(
         out.contains(
@@ -270,19 +236,7 @@ fn issue6_gen_with_a_config_stores_backend_detail_that_every_load_uses_offline()
 
     // The servers gone: with the configuration, nothing is asked again.
     let gone = config(d, "gone.toml", &dead(), &dead());
-    let out = ok(
-        d,
-        &[
-            "gen",
-            "w.sprawl",
-            "--region",
-            REGION,
-            "--config",
-            gone.to_str().expect("utf-8"),
-            "--wait",
-            "60",
-        ],
-    );
+    let out = gen_with_config(d, &gone, "60");
     assert!(out.contains("1 chunks with backend detail stored"), "{out}");
     assert!(out.contains("llm: 0 calls"), "{out}");
     assert!(out.contains("meshes: 0 calls"), "{out}");
@@ -338,17 +292,7 @@ fn issue6_gen_with_a_config_stores_backend_detail_that_every_load_uses_offline()
 fn issue6_hostile_backends_leave_the_procedural_chunks_and_the_file_intact() {
     let dir = tempfile::tempdir().expect("tempdir");
     let d = dir.path();
-    ok(
-        d,
-        &[
-            "new",
-            "w.sprawl",
-            "--prompt",
-            "a small town with a park",
-            "--seed",
-            "5",
-        ],
-    );
+    new_park_town(d);
     ok(d, &["gen", "w.sprawl", "--region", REGION]);
     let before = objects(d);
     for (name, (llm_url, _), (mesh_url, _), expect) in [
@@ -366,19 +310,7 @@ fn issue6_hostile_backends_leave_the_procedural_chunks_and_the_file_intact() {
         ),
     ] {
         let cfg = config(d, "hostile.toml", &llm_url, &mesh_url);
-        let out = ok(
-            d,
-            &[
-                "gen",
-                "w.sprawl",
-                "--region",
-                REGION,
-                "--config",
-                cfg.to_str().expect("utf-8"),
-                "--wait",
-                "60",
-            ],
-        );
+        let out = gen_with_config(d, &cfg, "60");
         assert!(
             out.contains(
                 "0 chunks with backend detail stored in the world file, 1 kept procedural, 0 errors"
