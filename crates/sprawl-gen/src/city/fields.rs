@@ -4,9 +4,11 @@
 //! chunk being generated, which is what makes terrain, rivers, coasts and
 //! districts continue across chunk edges without seams.
 
+use super::centres;
 use super::drawn;
 use super::noise::{NoiseCache, fbm, hash2, lerp, smoothstep, unit, unit_n, value2, with_cache};
-use sprawl_world::{DistrictKind, SketchCell, SketchLayout, TerrainKind, WorldSpec};
+use glam::DVec2;
+use sprawl_world::{DistrictKind, SketchCell, SketchLayout, StreetPattern, TerrainKind, WorldSpec};
 
 /// What kind of water a point is in, for deciding bridges.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,8 +33,9 @@ pub struct Fields<'a> {
     river_phase: f64,
     sketch: Option<&'a SketchLayout>,
     /// Everything besides the seed that decides districts (the bits of their
-    /// scale and mix), to key the per-thread cache of district seeds.
-    district_key: [u32; 6],
+    /// scale and mix, and the street pattern), to key the per-thread cache
+    /// of district seeds.
+    district_key: [u32; 7],
 }
 
 /// Margin (metres) over which a sketch blends into the procedural world.
@@ -56,7 +59,7 @@ impl<'a> Fields<'a> {
             sketch: spec.sketch.as_ref(),
             district_key: {
                 let m = &spec.districts;
-                [
+                let [a, b, c, d, e, f] = [
                     spec.district_scale,
                     m.downtown,
                     m.midrise,
@@ -64,7 +67,10 @@ impl<'a> Fields<'a> {
                     m.industrial,
                     m.park,
                 ]
-                .map(f32::to_bits)
+                .map(f32::to_bits);
+                // Radial cities gather downtown around their town centres.
+                let pattern = spec.streets as u32;
+                [a, b, c, d, e, f, pattern]
             },
         }
     }
@@ -268,11 +274,13 @@ impl<'a> Fields<'a> {
     }
 
     /// The kind of the district around the seed with hash `h` at `(px, pz)`
-    /// (metres): picked by the spec's weights, downtown drawn to the centre.
+    /// (metres): picked by the spec's weights, downtown drawn to the centre
+    /// (and, in radial cities, to the town centres).
     fn seed_kind(&self, h: u64, px: f64, pz: f64) -> DistrictKind {
-        let r = (px * px + pz * pz).sqrt();
         let mix = &self.spec.districts;
-        let central = (-(r / 1500.0).powi(2)).exp();
+        // Radial cities gather downtown around every town centre too.
+        let towns = self.spec.streets == StreetPattern::Radial;
+        let central = centres::centrality(self.seed, DVec2::new(px, pz), towns);
         let weights = [
             mix.downtown * (0.3 + 2.5 * central) as f32,
             mix.midrise,
@@ -299,7 +307,7 @@ impl<'a> Fields<'a> {
 #[derive(Clone, Copy)]
 struct DistrictSeeds {
     /// `(spec seed, district key, cell column, cell row)` of the seeds held.
-    key: Option<(u64, [u32; 6], i64, i64)>,
+    key: Option<(u64, [u32; 7], i64, i64)>,
     seeds: [(f64, f64, DistrictKind); 9],
 }
 
@@ -319,4 +327,77 @@ thread_local! {
             }; 4],
         )
     };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::city::centres;
+
+    fn specs() -> (WorldSpec, WorldSpec) {
+        let radial = WorldSpec {
+            seed: 21,
+            streets: StreetPattern::Radial,
+            ..WorldSpec::default()
+        };
+        let grid = WorldSpec {
+            streets: StreetPattern::Grid,
+            ..radial.clone()
+        };
+        (radial, grid)
+    }
+
+    /// Radial cities gather downtown around their town centres as well as
+    /// the main one; a grid city with the same seed does not.
+    #[test]
+    fn town_centres_gather_downtown_in_radial_cities() {
+        let (radial, grid) = specs();
+        let (r, g) = (Fields::new(&radial), Fields::new(&grid));
+        let (mut in_radial, mut in_grid) = (0, 0);
+        for j in -3..=3 {
+            for i in -3..=3 {
+                if (i, j) == (0, 0) {
+                    continue;
+                }
+                let at = centres::site(radial.seed, i, j).at;
+                in_radial += usize::from(r.district(at.x, at.y) == DistrictKind::Downtown);
+                in_grid += usize::from(g.district(at.x, at.y) == DistrictKind::Downtown);
+            }
+        }
+        assert!(
+            in_radial > 2 * in_grid.max(4),
+            "downtown at {in_radial} of 48 town centres in the radial city, {in_grid} in the grid one"
+        );
+    }
+
+    /// The per-thread cache of district seeds never hands one spec's
+    /// districts to another that differs only in its street pattern.
+    #[test]
+    fn the_district_cache_tells_street_patterns_apart() {
+        let (radial, grid) = specs();
+        let points: Vec<(f64, f64)> = (1..=3)
+            .map(|i| {
+                let at = centres::site(radial.seed, i, 1).at;
+                (at.x, at.y)
+            })
+            .collect();
+        let fresh: Vec<DistrictKind> = {
+            let (grid, points) = (grid.clone(), points.clone());
+            std::thread::spawn(move || {
+                let f = Fields::new(&grid);
+                points.iter().map(|(x, z)| f.district(*x, *z)).collect()
+            })
+            .join()
+            .expect("thread")
+        };
+        let (r, g) = (Fields::new(&radial), Fields::new(&grid));
+        let after_radial: Vec<DistrictKind> = points
+            .iter()
+            .map(|(x, z)| {
+                r.district(*x, *z);
+                g.district(*x, *z)
+            })
+            .collect();
+        assert_eq!(fresh, after_radial);
+    }
 }

@@ -9,6 +9,7 @@
 //! thread: all randomness is hashed from the seed and a feature key.
 
 mod blocks;
+mod centres;
 mod drawn;
 mod fields;
 mod network;

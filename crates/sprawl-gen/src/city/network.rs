@@ -8,6 +8,7 @@
 //! A sketch replaces the lattice inside its rectangle with its traced roads,
 //! joined to the lattice by a ring road along the sketch border.
 
+use super::centres::{self, MAIN_RINGS};
 use super::fields::{Fields, WaterKind};
 use super::noise::{hash_key, unit, unit_n};
 use glam::DVec2;
@@ -189,15 +190,6 @@ const TAG_BORDER: u64 = 6;
 const TAG_JITTER: u64 = 7;
 const TAG_DROP: u64 = 8;
 const TAG_BRIDGE: u64 = 9;
-const TAG_CENTRE: u64 = 10;
-
-/// Ring radii around the main radial centre at the origin (metres); its
-/// avenues run out to the last.
-const MAIN_RINGS: [f64; 3] = [380.0, 860.0, 1500.0];
-/// Spacing of radial centres (metres): besides the main one, each cell of a
-/// lattice this far apart holds a town centre, at least half of it from the
-/// next, so a radial city goes on as a chain of towns.
-const CENTRE_SPACING: f64 = 3600.0;
 /// Length of one avenue segment (metres).
 const SPOKE_STEP: f64 = 120.0;
 /// Radius of the plaza left open at a centre (metres).
@@ -406,21 +398,19 @@ impl<'a> Network<'a> {
     /// Avenues and ring roads around every centre that reaches the area.
     fn radial(&self, out: &mut Vec<Seg>, x0: f64, z0: f64, x1: f64, z1: f64) {
         let reach = MAIN_RINGS[MAIN_RINGS.len() - 1] + 10.0;
-        let cell = |v: f64| (v / CENTRE_SPACING).round() as i64;
-        for j in cell(z0 - reach)..=cell(z1 + reach) {
-            for i in cell(x0 - reach)..=cell(x1 + reach) {
-                self.centre(i, j).roads(out, x0, z0, x1, z1);
-            }
+        for (i, j) in centres::cells_near(x0, z0, x1, z1, reach) {
+            self.centre(i, j).roads(out, x0, z0, x1, z1);
         }
     }
 
-    /// The radial centre of lattice cell `(i, j)` of [`CENTRE_SPACING`]:
-    /// the main one at the origin for `(0, 0)`, elsewhere a smaller town
-    /// centre jittered within the middle half of its cell.
+    /// The avenues and rings of the radial centre of lattice cell `(i, j)`
+    /// (see [`centres::site`]): the main one at the origin for `(0, 0)`,
+    /// elsewhere a smaller town centre.
     fn centre(&self, i: i64, j: i64) -> Centre {
-        if (i, j) == (0, 0) {
+        let site = centres::site(self.seed, i, j);
+        if site.main {
             return Centre {
-                at: DVec2::ZERO,
+                at: site.at,
                 rings: MAIN_RINGS.to_vec(),
                 spokes: 8,
                 turn: std::f64::consts::PI / 8.0,
@@ -428,19 +418,15 @@ impl<'a> Network<'a> {
                 seed: self.seed,
             };
         }
-        let h = hash_key(self.seed, TAG_CENTRE, i, j);
-        let jitter = |k| (unit_n(h, k) - 0.5) * 0.5 * CENTRE_SPACING;
-        let scale = 0.75 + 0.35 * unit_n(h, 3);
+        let h = site.hash;
+        let scale = centres::town_scale(h);
         let spokes = if unit_n(h, 4) < 0.5 { 6 } else { 8 };
         let corners = 8 * spokes;
         let first = (unit_n(h, 5) * f64::from(corners))
             .floor()
             .min(f64::from(corners - 1));
         Centre {
-            at: DVec2::new(
-                i as f64 * CENTRE_SPACING + jitter(1),
-                j as f64 * CENTRE_SPACING + jitter(2),
-            ),
+            at: site.at,
             rings: MAIN_RINGS[..2].iter().map(|r| r * scale).collect(),
             spokes,
             turn: first / f64::from(corners) * std::f64::consts::TAU,
