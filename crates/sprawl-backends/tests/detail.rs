@@ -64,15 +64,8 @@ async fn meshes(hits: Hits, glb: Vec<u8>) -> String {
             get(|Path(id): Path<String>| async move {
                 Json(json!({"status": "succeeded", "result_url": format!("files/{id}.glb")}))
             }),
-        )
-        .route(
-            "/v1/files/{name}",
-            get(move || {
-                let glb = glb.clone();
-                async move { ([("content-type", "model/gltf-binary")], glb) }
-            }),
         );
-    serve(router).await
+    serve(with_glb_files(router, glb)).await
 }
 
 /// A server that answers every request with HTTP 500.

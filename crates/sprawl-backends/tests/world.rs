@@ -160,15 +160,8 @@ async fn mesh_server(glb: Vec<u8>, result_url: Option<String>, fail: bool) -> St
                                 "result_url": result_url.unwrap_or_else(|| "files/job-1.glb".into())}))
                 }
             }),
-        )
-        .route(
-            "/v1/files/{name}",
-            get(move || {
-                let glb = glb.clone();
-                async move { ([("content-type", "model/gltf-binary")], glb) }
-            }),
         );
-    serve(router).await
+    serve(with_glb_files(router, glb)).await
 }
 
 fn mesh_config(url: &str, extra: &str) -> String {

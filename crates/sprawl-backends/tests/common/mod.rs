@@ -26,6 +26,18 @@ pub async fn serve(router: Router) -> String {
     format!("http://{addr}")
 }
 
+/// `router` plus a mesh service's `/v1/files/{name}` route, answering every
+/// file with `glb` as a GLB.
+pub fn with_glb_files(router: Router, glb: Vec<u8>) -> Router {
+    router.route(
+        "/v1/files/{name}",
+        axum::routing::get(move || {
+            let glb = glb.clone();
+            async move { ([("content-type", "model/gltf-binary")], glb) }
+        }),
+    )
+}
+
 /// Serves raw TCP: `handle` gets each connection after its request head
 /// (and up to 64 KiB of body) has been read.
 pub async fn serve_raw<F, Fut>(handle: F) -> String
